@@ -1,0 +1,47 @@
+-- Demo data for local runs (`scripts/demo`, `mini-mentorship db reset`, `supabase db reset`).
+-- Two students, two mentors in the matching pool, one mentor outside it, and an admin.
+-- Fixed ids so docs and demos can refer to them. Never load this into production.
+
+insert into auth.users (id, email, aud, role, raw_app_meta_data, raw_user_meta_data)
+values
+(
+    '00000000-0000-4000-a000-000000000001', 'ada.student@example.test', 'authenticated', 'authenticated',
+    '{"provider": "email", "providers": ["email"]}', '{"full_name": "Ada Lovelace"}'
+),
+(
+    '00000000-0000-4000-a000-000000000002', 'grace.student@example.test', 'authenticated', 'authenticated',
+    '{"provider": "email", "providers": ["email"]}', '{"full_name": "Grace Hopper"}'
+),
+(
+    '00000000-0000-4000-a000-000000000011', 'linus.mentor@example.test', 'authenticated', 'authenticated',
+    '{"provider": "email", "providers": ["email"]}', '{"full_name": "Linus Mentor"}'
+),
+(
+    '00000000-0000-4000-a000-000000000012', 'barbara.mentor@example.test', 'authenticated', 'authenticated',
+    '{"provider": "email", "providers": ["email"]}', '{"full_name": "Barbara Liskov"}'
+),
+(
+    '00000000-0000-4000-a000-000000000013', 'ken.mentor@example.test', 'authenticated', 'authenticated',
+    '{"provider": "email", "providers": ["email"]}', '{"full_name": "Ken Outside-Pool"}'
+),
+(
+    '00000000-0000-4000-a000-000000000099', 'admin@example.test', 'authenticated', 'authenticated',
+    '{"provider": "email", "providers": ["email"], "role": "admin"}', '{"full_name": "Ada Admin"}'
+);
+
+insert into public.users (id, email, full_name, timezone)
+select
+    u.id,
+    u.email,
+    u.raw_user_meta_data ->> 'full_name' as full_name,
+    case when u.email like 'grace%' then 'Europe/Berlin' else 'America/Chicago' end as timezone
+from auth.users as u
+where u.email like '%@example.test';
+
+insert into public.mentorship_profiles (user_id, profile_type, in_matching_pool)
+values
+('00000000-0000-4000-a000-000000000001', 'student', false),
+('00000000-0000-4000-a000-000000000002', 'student', false),
+('00000000-0000-4000-a000-000000000011', 'mentor', true),
+('00000000-0000-4000-a000-000000000012', 'mentor', true),
+('00000000-0000-4000-a000-000000000013', 'mentor', false);
