@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
+from psycopg import sql
 from rich.console import Console
 from rich.table import Table
 
 from . import db as dbmod
 from .settings import Settings
 
-SUMMARY_SQL = """
-select c.relname as table_name,
-       (xpath('/row/n/text()',
-              query_to_xml(format('select count(*) as n from %I.%I', n.nspname, c.relname), false, true, '')
-       ))[1]::text::bigint as row_count,
-       c.relrowsecurity as rls
+TABLES_SQL = """
+select c.relname, c.relrowsecurity
 from pg_catalog.pg_class as c
 join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
 where n.nspname = 'public' and c.relkind in ('r', 'p')
@@ -25,7 +22,12 @@ def run_demo(url: str, settings: Settings, console: Console) -> None:
     applied, seeded = dbmod.reset_database(url, settings)
     with dbmod.connect(url) as conn:
         version = conn.execute("show server_version").fetchone()
-        tables = conn.execute(SUMMARY_SQL).fetchall()
+        tables = []
+        for name, rls in conn.execute(TABLES_SQL).fetchall():
+            count = conn.execute(
+                sql.SQL("select count(*) from public.{}").format(sql.Identifier(name))
+            ).fetchone()
+            tables.append((name, count[0] if count else 0, rls))
         rpcs = conn.execute(
             "select count(*) from pg_catalog.pg_proc as p join pg_catalog.pg_namespace as n "
             "on n.oid = p.pronamespace where n.nspname = 'public'"
