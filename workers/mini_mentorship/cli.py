@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import db as dbmod
+from . import lint
 from . import migrate as migrations
 from .pgserver import LocalServer, ServerError, embedded_bindir
 from .settings import Settings
@@ -91,7 +92,7 @@ def _reported() -> Iterator[None]:
     """Turn the errors a user can act on into one clear line and exit status 1, never a traceback."""
     try:
         yield
-    except (migrations.MigrationError, ServerError) as exc:
+    except (migrations.MigrationError, ServerError, ValueError) as exc:
         raise _fail(str(exc)) from None
     except psycopg.Error as exc:
         raise _fail(f"database error: {str(exc).strip()}") from None
@@ -151,6 +152,40 @@ def db_status(
         console.print(table)
     bad = [r for r in rows if r.state in (migrations.State.DRIFTED, migrations.State.MISSING)]
     if bad:
+        raise typer.Exit(1)
+
+
+@db_app.command("lint")
+def db_lint(
+    db_url: DbUrl = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Run the Supabase-linter (splinter) equivalent checks against the database.
+
+    Checks: RLS disabled in an exposed schema, policies with RLS off, RLS on with no policy, security-definer
+    views, mutable function search_path, auth.users exposed through a view, auth.uid() re-evaluated per row
+    in a policy, multiple permissive policies, unindexed foreign keys, duplicate indexes. Findings listed in
+    supabase/lint_allowlist.toml (each with its reason) are shown as allowed. Exits 1 on any other finding.
+    """
+    settings = _settings(project_dir)
+    with _reported():
+        url = _target(db_url, settings)
+        with dbmod.connect(url) as conn:
+            findings = lint.run_lints(conn)
+        allowed = lint.load_allowlist(settings.project_dir / "supabase" / "lint_allowlist.toml")
+    failing = lint.unexplained(findings, allowed)
+    if as_json:
+        typer.echo(json.dumps([
+            {"lint": f.lint, "object": f.object, "detail": f.detail, "allowed": f not in failing}
+            for f in findings
+        ]))
+    else:
+        for f in findings:
+            mark = "[red]FAIL[/]" if f in failing else "[dim]allowed[/]"
+            console.print(f"{mark} {f.lint} {f.object}: {f.detail}", highlight=False)
+        console.print(f"{len(lint.lint_names())} checks, {len(findings)} findings, {len(failing)} not allowed")
+    if failing:
         raise typer.Exit(1)
 
 

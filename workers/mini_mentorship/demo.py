@@ -35,7 +35,7 @@ def run_demo(url: str, settings: Settings, console: Console) -> None:
     console.print(f"[bold]mini-mentorship demo[/] on PostgreSQL {version[0] if version else '?'}: {url}")
     console.print(f"{len(applied)} migrations applied" + (", seed loaded" if seeded else ", no seed file"))
     table = Table("table (public)", "rows", "RLS", title="What is in the database")
-    for name, count, rls in tables:
-        table.add_row(name, str(count), "on" if rls else "[red]off[/]")
+    for name, rows, rls in tables:
+        table.add_row(name, str(rows), "on" if rls else "[red]off[/]")
     console.print(table)
     console.print(f"{rpcs[0] if rpcs else 0} functions in schema public (the RPC API)")
