@@ -11,6 +11,7 @@ never see each other's data.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import os
@@ -41,6 +42,7 @@ class ServerKind:
 
 
 SERVERS_USED = pytest.StashKey[list[str]]()
+MATRIX_CELLS = pytest.StashKey[int]()
 
 SERVER_KINDS = [ServerKind("pg18", auto_expose=False), ServerKind("pg15", auto_expose=True)]
 
@@ -139,43 +141,45 @@ def db(pg: RunningServer) -> Iterator[Database]:
 _counter = itertools.count(1)
 
 
+def create_user(
+    db: Database,
+    kind: str = "student",
+    *,
+    in_pool: bool = True,
+    admin: bool = False,
+    email: str | None = None,
+    full_name: str | None = None,
+    timezone: str = "UTC",
+) -> uuid.UUID:
+    """An auth user plus the host app's rows (public.users, and a mentorship profile for students/mentors)."""
+    uid = uuid.uuid4()
+    n = next(_counter)
+    email = email or f"{kind}{n}@example.test"
+    app_meta: dict[str, Any] = {"provider": "email", "providers": ["email"]}
+    if admin:
+        app_meta["role"] = "admin"
+    db.query(
+        "insert into auth.users (id, email, aud, role, raw_app_meta_data, raw_user_meta_data) "
+        "values (%s, %s, 'authenticated', 'authenticated', %s, '{}')",
+        (uid, email, json.dumps(app_meta)),
+    )
+    db.query(
+        "insert into public.users (id, email, full_name, timezone) values (%s, %s, %s, %s)",
+        (uid, email, full_name or f"{kind.title()} {n}", timezone),
+    )
+    if kind in ("student", "mentor"):
+        db.query(
+            "insert into public.mentorship_profiles (user_id, profile_type, in_matching_pool) "
+            "values (%s, %s, %s)",
+            (uid, kind, in_pool and kind == "mentor"),
+        )
+    return uid
+
+
 @pytest.fixture
 def make_user(db: Database) -> Callable[..., uuid.UUID]:
-    """Create an auth user plus the host app's profile rows; returns the user id."""
-
-    def make(
-        kind: str = "student",
-        *,
-        in_pool: bool = True,
-        admin: bool = False,
-        email: str | None = None,
-        full_name: str | None = None,
-        timezone: str = "UTC",
-    ) -> uuid.UUID:
-        uid = uuid.uuid4()
-        n = next(_counter)
-        email = email or f"{kind}{n}@example.test"
-        app_meta: dict[str, Any] = {"provider": "email", "providers": ["email"]}
-        if admin:
-            app_meta["role"] = "admin"
-        db.query(
-            "insert into auth.users (id, email, aud, role, raw_app_meta_data, raw_user_meta_data) "
-            "values (%s, %s, 'authenticated', 'authenticated', %s, '{}')",
-            (uid, email, json.dumps(app_meta)),
-        )
-        db.query(
-            "insert into public.users (id, email, full_name, timezone) values (%s, %s, %s, %s)",
-            (uid, email, full_name or f"{kind.title()} {n}", timezone),
-        )
-        if kind in ("student", "mentor"):
-            db.query(
-                "insert into public.mentorship_profiles (user_id, profile_type, in_matching_pool) "
-                "values (%s, %s, %s)",
-                (uid, kind, in_pool and kind == "mentor"),
-            )
-        return uid
-
-    return make
+    """`make_user(kind="student"|"mentor"|"admin", *, in_pool, admin, email, full_name, timezone) -> uuid`."""
+    return functools.partial(create_user, db)
 
 
 def user_claims(db: Database, uid: uuid.UUID) -> dict[str, Any]:
@@ -258,3 +262,5 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.section("PostgreSQL servers used")
     for line in used or ["none (no test needed a database)"]:
         terminalreporter.write_line(line)
+    if MATRIX_CELLS in config.stash:
+        terminalreporter.write_line(f"security matrix: {config.stash[MATRIX_CELLS]} cells asserted (all servers)")
