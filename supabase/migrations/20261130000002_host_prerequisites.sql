@@ -28,8 +28,9 @@ begin
         create policy "Users can read their own profile"
         on public.users for select to authenticated
         using (id = (select auth.uid()));
-        revoke all on public.users from anon, authenticated;
+        revoke all on public.users from anon, authenticated, service_role;
         grant select on public.users to authenticated;
+        grant select, insert, update, delete on public.users to service_role;
     end if;
 
     if to_regclass('public.mentorship_profiles') is null then
@@ -53,8 +54,9 @@ begin
         create policy "Users can read their own mentorship profiles"
         on public.mentorship_profiles for select to authenticated
         using (user_id = (select auth.uid()));
-        revoke all on public.mentorship_profiles from anon, authenticated;
+        revoke all on public.mentorship_profiles from anon, authenticated, service_role;
         grant select on public.mentorship_profiles to authenticated;
+        grant select, insert, update, delete on public.mentorship_profiles to service_role;
     end if;
 end
 $host$;
@@ -110,5 +112,8 @@ comment on function private.is_admin() is
 'role, so users cannot grant it to themselves. Grant with: update auth.users set raw_app_meta_data = '
 'raw_app_meta_data || ''{"role":"admin"}'' where id = ...; (takes effect on the next token refresh).';
 
+-- Policies run as the caller, so the helpers they call must be executable by `authenticated`; the schema
+-- itself stays out of the Data API (it is not in pgrst.db_schemas) and holds nothing else they may use.
 grant usage on schema private to authenticated;
+revoke execute on function private.is_pool_mentor(uuid), private.is_admin() from public, anon;
 grant execute on function private.is_pool_mentor(uuid), private.is_admin() to authenticated;

@@ -114,3 +114,11 @@ def test_cli_lint_fails_on_a_finding_and_passes_when_allowed(db: Database, proje
     )
     passing = runner.invoke(app, ["db", "lint", "--json", "--db-url", db.url, "--project-dir", str(project)])
     assert passing.exit_code == 0, passing.output
+
+
+def test_the_migrated_database_has_no_unexplained_findings(db: Database, project_dir: Path) -> None:
+    with psycopg.connect(db.url, autocommit=True) as conn:
+        findings = lint.run_lints(conn)
+    allowed = lint.load_allowlist(project_dir / "supabase" / "lint_allowlist.toml")
+    failing = lint.unexplained(findings, allowed)
+    assert not failing, "Supabase linter findings:\n" + "\n".join(f"  {f.lint} {f.object}: {f.detail}" for f in failing)

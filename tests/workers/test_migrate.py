@@ -206,7 +206,8 @@ def test_cli_connection_failure_is_one_clear_line(project: Path) -> None:
 
 
 @pytest.mark.parametrize("command", [[], ["db"], ["db", "migrate"], ["db", "status"], ["db", "up"],
-                                     ["db", "down"], ["db", "reset"], ["db", "url"], ["demo"]])
+                                     ["db", "down"], ["db", "reset"], ["db", "url"], ["db", "lint"],
+                                     ["db", "policies"], ["demo"]])
 def test_every_command_explains_itself(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import db as dbmod
-from . import lint
+from . import lint, policies
 from . import migrate as migrations
 from .pgserver import LocalServer, ServerError, embedded_bindir
 from .settings import Settings
@@ -92,7 +92,7 @@ def _reported() -> Iterator[None]:
     """Turn the errors a user can act on into one clear line and exit status 1, never a traceback."""
     try:
         yield
-    except (migrations.MigrationError, ServerError, ValueError) as exc:
+    except (migrations.MigrationError, ServerError, policies.PolicyError, ValueError) as exc:
         raise _fail(str(exc)) from None
     except psycopg.Error as exc:
         raise _fail(f"database error: {str(exc).strip()}") from None
@@ -187,6 +187,35 @@ def db_lint(
         console.print(f"{len(lint.lint_names())} checks, {len(findings)} findings, {len(failing)} not allowed")
     if failing:
         raise typer.Exit(1)
+
+
+@db_app.command("policies")
+def db_policies(
+    check: Annotated[
+        bool, typer.Option("--check", help="Compare the database with supabase/policies/*.sql (required).")
+    ] = False,
+    db_url: DbUrl = None,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Check that the database's RLS policies and grants equal what supabase/policies/*.sql declares.
+
+    Snapshots RLS flags, policies, table, column and function grants of mini-mentorship's objects, then applies
+    the policy files onto a stripped copy of the same schema inside a transaction that is rolled back, and
+    prints a diff of any difference (- database, + policy files). Changes nothing. Exits 1 on drift.
+    """
+    if not check:
+        raise _fail("nothing to do: pass --check to compare the database with supabase/policies")
+    settings = _settings(project_dir)
+    with _reported():
+        url = _target(db_url, settings)
+        with dbmod.connect(url) as conn:
+            diff = policies.drift(conn, settings.project_dir / "supabase" / "policies")
+    if diff:
+        for line in diff:  # plain echo: diff lines must never be wrapped or cut
+            colour = "red" if line.startswith("-") else "green" if line.startswith("+") else None
+            typer.secho(line, fg=colour)
+        raise _fail("the database and supabase/policies disagree (see the diff above)")
+    console.print("policies and grants match supabase/policies")
 
 
 @db_app.command("up")

@@ -12,7 +12,10 @@
 --     `auth.role()`, `auth.email()`, `auth.jwt()` exactly as the auth service's migration
 --     `20220224000811_update_auth_functions` defines them: the legacy per-claim setting
 --     `request.jwt.claim.<name>` first, then `request.jwt.claims ->> '<name>'`, an empty string read as NULL;
---   * the database setting `pgrst.db_schemas` that PostgREST and Supabase's linter (splinter) read.
+--   * the database setting `pgrst.db_schemas` that PostgREST and Supabase's linter (splinter) read;
+--   * Storage's tables as supabase/storage's migrations leave them: `storage.buckets`, `storage.objects`
+--     (RLS enabled, all privileges granted to the API roles so that policies alone decide) and the path
+--     helpers `storage.foldername()`, `storage.filename()`, `storage.extension()`.
 -- Supabase's historical "everything in public is granted to the API roles" default privileges live in
 -- standin_auto_expose.sql, applied on request, so the suite runs with and without them.
 
@@ -118,6 +121,78 @@ $$;
 
 grant execute on function auth.uid(), auth.role(), auth.email(), auth.jwt()
 to anon, authenticated, service_role;
+
+create schema storage;
+grant usage on schema storage to anon, authenticated, service_role;
+
+create table storage.buckets (
+    id text primary key,
+    name text not null unique,
+    owner uuid,
+    owner_id text,
+    created_at timestamptz default now(),
+    updated_at timestamptz default now(),
+    public boolean default false,
+    avif_autodetection boolean default false,
+    file_size_limit bigint,
+    allowed_mime_types text []
+);
+
+create table storage.objects (
+    id uuid primary key default gen_random_uuid(),
+    bucket_id text references storage.buckets (id),
+    name text,
+    owner uuid,
+    owner_id text,
+    created_at timestamptz default now(),
+    updated_at timestamptz default now(),
+    last_accessed_at timestamptz default now(),
+    metadata jsonb,
+    path_tokens text [] generated always as (string_to_array(name, '/')) stored,
+    version text,
+    user_metadata jsonb,
+    constraint bucketid_objname unique (bucket_id, name)
+);
+create index name_prefix_search on storage.objects (name text_pattern_ops);
+
+alter table storage.buckets enable row level security;
+alter table storage.objects enable row level security;
+grant all on storage.buckets, storage.objects to anon, authenticated, service_role;
+
+create function storage.foldername(name text) returns text []
+language plpgsql immutable
+as $$
+declare
+    _parts text[];
+begin
+    select string_to_array(name, '/') into _parts;
+    return _parts[1:array_length(_parts, 1) - 1];
+end
+$$;
+
+create function storage.filename(name text) returns text
+language plpgsql immutable
+as $$
+declare
+    _parts text[];
+begin
+    select string_to_array(name, '/') into _parts;
+    return _parts[array_length(_parts, 1)];
+end
+$$;
+
+create function storage.extension(name text) returns text
+language plpgsql immutable
+as $$
+declare
+    _parts text[];
+    _filename text;
+begin
+    select string_to_array(name, '/') into _parts;
+    select _parts[array_length(_parts, 1)] into _filename;
+    return reverse(split_part(reverse(_filename), '.', 1));
+end
+$$;
 
 do $standin$
 begin

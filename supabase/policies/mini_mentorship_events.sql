@@ -1,0 +1,21 @@
+-- public.mini_mentorship_events: row level security and grants (source of truth; see requests.sql).
+--
+-- The audit trail is written by triggers only and is append-only for everyone. A request's student and its
+-- claiming mentor read that request's history (its session's events included); admins read all.
+
+alter table public.mini_mentorship_events enable row level security;
+
+create policy "Request participants and admins can read the history"
+on public.mini_mentorship_events for select to authenticated
+using (
+    (select private.is_admin())
+    or exists (
+        select
+        from public.mini_mentorship_requests as r
+        where
+            r.id = mini_mentorship_events.request_id
+            and (r.student_id = (select auth.uid()) or r.claimed_by_mentor_id = (select auth.uid()))
+    )
+);
+
+grant select on public.mini_mentorship_events to authenticated, service_role;

@@ -1,0 +1,17 @@
+-- public.mini_mentorship_sessions: row level security and grants (source of truth; see requests.sql).
+--
+-- Participants (the student and the mentor) and admins read a session. Nobody writes it directly: sessions
+-- are created, moved, joined, completed and rated through the RPCs.
+
+alter table public.mini_mentorship_sessions enable row level security;
+
+create policy "Participants and admins can read sessions"
+on public.mini_mentorship_sessions for select to authenticated
+using (
+    student_id = (select auth.uid())
+    or mentor_id = (select auth.uid())
+    or (select private.is_admin())
+);
+
+grant select on public.mini_mentorship_sessions to authenticated;
+grant select, insert, update, delete on public.mini_mentorship_sessions to service_role;
