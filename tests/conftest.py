@@ -28,6 +28,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from mini_mentorship import db as dbmod
+from mini_mentorship.caller import claims_for
 from mini_mentorship.pgserver import LocalServer, available_bindirs
 from mini_mentorship.settings import Settings
 from tests.postgrest import Api
@@ -184,18 +185,7 @@ def make_user(db: Database) -> Callable[..., uuid.UUID]:
 
 def user_claims(db: Database, uid: uuid.UUID) -> dict[str, Any]:
     """The JWT claims Supabase Auth would issue for this user (sub, role, email, app/user metadata)."""
-    row = db.query(
-        "select email, raw_app_meta_data, raw_user_meta_data from auth.users where id = %s", (uid,)
-    )[0]
-    return {
-        "sub": str(uid),
-        "role": "authenticated",
-        "aud": "authenticated",
-        "email": row["email"],
-        "app_metadata": row["raw_app_meta_data"] or {},
-        "user_metadata": row["raw_user_meta_data"] or {},
-        "is_anonymous": False,
-    }
+    return claims_for(db._conn, uid)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ PostgREST connects as `authenticator` and runs every HTTP request as one transac
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Callable
@@ -24,6 +23,8 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
+
+from mini_mentorship.caller import begin_request
 
 T = TypeVar("T")
 
@@ -107,10 +108,7 @@ class Api:
         conn = self._connection()
         try:
             with conn.transaction(force_rollback=self.tx_rollback):
-                conn.execute(sql.SQL("set local role {}").format(sql.Identifier(self.role)))
-                conn.execute(
-                    "select set_config('request.jwt.claims', %s, true)", (json.dumps(self.claims),)
-                )
+                begin_request(conn, self.role, self.claims)
                 return work(conn)
         except psycopg.Error as exc:
             diag = exc.diag

@@ -27,6 +27,13 @@ def with_dbname(url: str, dbname: str) -> str:
     return urlunsplit(parts._replace(path="/" + dbname))
 
 
+def with_user(url: str, user: str) -> str:
+    """The same server and database, logging in as another role (no password: local trust servers)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{user}@{host}"))
+
+
 def dbname_of(url: str) -> str:
     name = urlsplit(url).path.lstrip("/")
     if not name:
