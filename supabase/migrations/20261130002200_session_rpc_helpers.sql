@@ -34,6 +34,34 @@ $$;
 comment on function private.raise_session_not_found() is
 'Raises PT404 / session_not_found: the same answer for a missing session and one the caller may not see.';
 
+-- The session, locked for the rest of the transaction, when the caller may see it (a participant or an
+-- admin); PT404 session_not_found otherwise, the same answer as for a session that does not exist. Called by
+-- the security-definer session RPCs, so it runs with their rights.
+create function private.lock_visible_session(session_id uuid, caller uuid)
+returns public.mini_mentorship_sessions
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+    target public.mini_mentorship_sessions;
+begin
+    select s.* into target
+    from public.mini_mentorship_sessions as s
+    where s.id = lock_visible_session.session_id
+    for update;
+    if not found
+        or not (lock_visible_session.caller in (target.student_id, target.mentor_id) or private.is_admin()) then
+        perform private.raise_session_not_found();
+    end if;
+    return target;
+end
+$$;
+
+comment on function private.lock_visible_session(uuid, uuid) is
+'Returns the session locked FOR UPDATE if the caller is one of its participants or an admin; raises PT404 / '
+'session_not_found otherwise (never revealing whether it exists). Shared by the session RPCs.';
+
 -- The continuous pieces of wall-clock time in `zone` that the instants [starts_at, ends_at) show.
 create function private.local_time_pieces(starts_at timestamptz, ends_at timestamptz, zone text)
 returns table (local_from timestamp, local_until timestamp)
@@ -352,6 +380,7 @@ comment on function private.end_request_after_session(uuid, boolean, text) is
 'at least now + 7 days) or cancel (scheduled -> cancelled) its request, recording the reason.';
 
 revoke execute on function private.raise_session_not_found() from public, anon, authenticated, service_role;
+revoke execute on function private.lock_visible_session(uuid, uuid) from public, anon, authenticated, service_role;
 revoke execute on function private.local_time_pieces(timestamptz, timestamptz, text)
 from public, anon, authenticated, service_role;
 revoke execute on function private.fits_student_window(text, date, date, jsonb, timestamptz, timestamptz)

@@ -187,13 +187,7 @@ begin
     end if;
     why := private.clean_reason(reschedule_mini_session.reason);
 
-    select s.* into target
-    from public.mini_mentorship_sessions as s
-    where s.id = reschedule_mini_session.session_id
-    for update;
-    if not found or not (caller in (target.student_id, target.mentor_id) or private.is_admin()) then
-        perform private.raise_session_not_found();
-    end if;
+    target := private.lock_visible_session(reschedule_mini_session.session_id, caller);
     if target.mentor_id <> caller then
         raise exception using
             errcode = '42501',

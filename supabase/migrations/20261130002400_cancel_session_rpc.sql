@@ -30,13 +30,7 @@ begin
         perform private.raise_bad_field('reason', 'The reason can be at most 1000 characters.');
     end if;
 
-    select s.* into target
-    from public.mini_mentorship_sessions as s
-    where s.id = cancel_mini_session.session_id
-    for update;
-    if not found or not (caller in (target.student_id, target.mentor_id) or private.is_admin()) then
-        perform private.raise_session_not_found();
-    end if;
+    target := private.lock_visible_session(cancel_mini_session.session_id, caller);
     by_mentor := caller = target.mentor_id;
     if by_mentor and why is null then
         raise exception using

@@ -28,13 +28,7 @@ begin
         perform private.raise_bad_field('session_id', 'Say which session to join.');
     end if;
 
-    select s.* into target
-    from public.mini_mentorship_sessions as s
-    where s.id = join_mini_session.session_id
-    for update;
-    if not found or not (caller in (target.student_id, target.mentor_id) or private.is_admin()) then
-        perform private.raise_session_not_found();
-    end if;
+    target := private.lock_visible_session(join_mini_session.session_id, caller);
     if caller not in (target.student_id, target.mentor_id) then
         raise exception using
             errcode = '42501',
@@ -125,13 +119,7 @@ begin
         );
     end if;
 
-    select s.* into target
-    from public.mini_mentorship_sessions as s
-    where s.id = complete_mini_session.session_id
-    for update;
-    if not found or not (caller in (target.student_id, target.mentor_id) or private.is_admin()) then
-        perform private.raise_session_not_found();
-    end if;
+    target := private.lock_visible_session(complete_mini_session.session_id, caller);
     if target.mentor_id <> caller then
         raise exception using
             errcode = '42501',

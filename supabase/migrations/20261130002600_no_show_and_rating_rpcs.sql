@@ -29,13 +29,7 @@ begin
         perform private.raise_bad_field('absent', 'Say who was absent: student, mentor or both.');
     end if;
 
-    select s.* into target
-    from public.mini_mentorship_sessions as s
-    where s.id = mark_mini_no_show.session_id
-    for update;
-    if not found or not (caller in (target.student_id, target.mentor_id) or private.is_admin()) then
-        perform private.raise_session_not_found();
-    end if;
+    target := private.lock_visible_session(mark_mini_no_show.session_id, caller);
     if not (
         private.is_admin()
         or (caller = target.student_id and mark_mini_no_show.absent = 'mentor')
@@ -109,13 +103,7 @@ begin
     end if;
     remark := private.clean_optional_text('feedback', rate_mini_session.feedback, 2000);
 
-    select s.* into target
-    from public.mini_mentorship_sessions as s
-    where s.id = rate_mini_session.session_id
-    for update;
-    if not found or not (caller in (target.student_id, target.mentor_id) or private.is_admin()) then
-        perform private.raise_session_not_found();
-    end if;
+    target := private.lock_visible_session(rate_mini_session.session_id, caller);
     side := case caller when target.student_id then 'student' when target.mentor_id then 'mentor' end;
     if side is null then
         raise exception using

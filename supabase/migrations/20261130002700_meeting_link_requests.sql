@@ -24,13 +24,7 @@ begin
         perform private.raise_bad_field('session_id', 'Say which session needs a link.');
     end if;
 
-    select s.* into target
-    from public.mini_mentorship_sessions as s
-    where s.id = request_mini_meeting_link.session_id
-    for update;
-    if not found or not (caller in (target.student_id, target.mentor_id) or private.is_admin()) then
-        perform private.raise_session_not_found();
-    end if;
+    target := private.lock_visible_session(request_mini_meeting_link.session_id, caller);
     if caller not in (target.student_id, target.mentor_id) then
         raise exception using
             errcode = '42501',
