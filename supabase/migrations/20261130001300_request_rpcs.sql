@@ -97,6 +97,35 @@ comment on function private.can_see_request(uuid, uuid, uuid, text, timestamptz)
 'True when the caller may know the request exists: its student, its claiming mentor, an admin, or a pool '
 'mentor while it is open and unexpired. RPCs answer PT404 otherwise.';
 
+-- The request, locked for the rest of the transaction, when the caller may see it; PT404 otherwise.
+-- Called by the security-definer request and session RPCs, so it runs with their rights.
+create function private.lock_visible_request(request_id uuid, caller uuid)
+returns public.mini_mentorship_requests
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+    target public.mini_mentorship_requests;
+begin
+    select r.* into target
+    from public.mini_mentorship_requests as r
+    where r.id = lock_visible_request.request_id
+    for update;
+    if not found or not private.can_see_request(
+        lock_visible_request.caller, target.student_id, target.claimed_by_mentor_id, target.status,
+        target.expires_at
+    ) then
+        perform private.raise_request_not_found();
+    end if;
+    return target;
+end
+$$;
+
+comment on function private.lock_visible_request(uuid, uuid) is
+'Returns the request locked FOR UPDATE if the caller may see it (private.can_see_request); raises PT404 / '
+'request_not_found otherwise, never revealing whether it exists. Shared by the request and session RPCs.';
+
 -- ---------------------------------------------------------------------------------------------------------
 -- claim_mini_request
 -- ---------------------------------------------------------------------------------------------------------
@@ -190,14 +219,7 @@ begin
     end if;
     why := private.clean_reason(release_mini_request.reason);
 
-    select r.student_id, r.claimed_by_mentor_id, r.status, r.expires_at into target
-    from public.mini_mentorship_requests as r
-    where r.id = release_mini_request.request_id;
-    if not found or not private.can_see_request(
-        caller, target.student_id, target.claimed_by_mentor_id, target.status, target.expires_at
-    ) then
-        perform private.raise_request_not_found();
-    end if;
+    target := private.lock_visible_request(release_mini_request.request_id, caller);
     if target.claimed_by_mentor_id is distinct from caller then
         raise exception using
             errcode = '42501',
@@ -258,14 +280,7 @@ begin
     end if;
     why := private.clean_reason(cancel_mini_request.reason);
 
-    select r.student_id, r.claimed_by_mentor_id, r.status, r.expires_at into target
-    from public.mini_mentorship_requests as r
-    where r.id = cancel_mini_request.request_id;
-    if not found or not private.can_see_request(
-        caller, target.student_id, target.claimed_by_mentor_id, target.status, target.expires_at
-    ) then
-        perform private.raise_request_not_found();
-    end if;
+    target := private.lock_visible_request(cancel_mini_request.request_id, caller);
     if target.student_id <> caller and not private.is_admin() then
         raise exception using
             errcode = '42501',
@@ -307,6 +322,7 @@ revoke execute on function private.require_signed_in() from public, anon, authen
 revoke execute on function private.clean_reason(text) from public, anon, authenticated, service_role;
 revoke execute on function private.can_see_request(uuid, uuid, uuid, text, timestamptz)
 from public, anon, authenticated, service_role;
+revoke execute on function private.lock_visible_request(uuid, uuid) from public, anon, authenticated, service_role;
 
 revoke execute on function public.claim_mini_request(uuid) from public, anon, service_role;
 revoke execute on function public.release_mini_request(uuid, text) from public, anon, service_role;

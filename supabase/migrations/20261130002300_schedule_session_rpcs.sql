@@ -81,15 +81,7 @@ begin
     end if;
 
     -- The request, locked so concurrent schedules, releases and cancels of it run one after the other.
-    select r.* into request
-    from public.mini_mentorship_requests as r
-    where r.id = schedule_mini_session.request_id
-    for update;
-    if not found or not private.can_see_request(
-        caller, request.student_id, request.claimed_by_mentor_id, request.status, request.expires_at
-    ) then
-        perform private.raise_request_not_found();
-    end if;
+    request := private.lock_visible_request(schedule_mini_session.request_id, caller);
     if request.claimed_by_mentor_id is distinct from caller then
         raise exception using
             errcode = '42501',
