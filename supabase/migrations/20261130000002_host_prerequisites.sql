@@ -74,6 +74,10 @@ from public.users as u;
 comment on view private.people is
 'People adapter: id, email, display name and IANA timezone of every user. The single place to adapt '
 'mini-mentorship to a host app whose user tables differ. Not exposed through the API.';
+comment on column private.people.id is 'The user''s id (auth.users.id).';
+comment on column private.people.email is 'Where the user''s notifications go.';
+comment on column private.people.display_name is 'Name shown to the other participant and in emails.';
+comment on column private.people.timezone is 'IANA zone the user''s emails render times in.';
 
 -- A mentor in the matching pool may browse and claim open requests.
 create or replace function private.is_pool_mentor(user_id uuid)
