@@ -112,20 +112,20 @@ class Database:
         self.url = url
         self.server = server
         self.authenticator_url = url.replace("postgresql://postgres@", "postgresql://authenticator@", 1)
-        self._conn: psycopg.Connection[dict[str, Any]] = psycopg.connect(
+        self.conn: psycopg.Connection[dict[str, Any]] = psycopg.connect(
             url, autocommit=True, row_factory=dict_row
         )
 
     def query(self, query: str, params: Any = None) -> list[dict[str, Any]]:
-        cur = self._conn.execute(query, params)
+        cur = self.conn.execute(query, params)
         return cur.fetchall() if cur.description else []
 
     def scalar(self, query: str, params: Any = None) -> Any:
-        row = self._conn.execute(query, params).fetchone()
+        row = self.conn.execute(query, params).fetchone()
         return None if row is None else next(iter(row.values()))
 
     def close(self) -> None:
-        self._conn.close()
+        self.conn.close()
 
 
 @pytest.fixture
@@ -185,7 +185,7 @@ def make_user(db: Database) -> Callable[..., uuid.UUID]:
 
 def user_claims(db: Database, uid: uuid.UUID) -> dict[str, Any]:
     """The JWT claims Supabase Auth would issue for this user (sub, role, email, app/user metadata)."""
-    return claims_for(db._conn, uid)
+    return claims_for(db.conn, uid)
 
 
 @pytest.fixture

@@ -211,7 +211,7 @@ as $$
 declare
     caller uuid := private.require_signed_in();
     why text;
-    target record;
+    target public.mini_mentorship_requests;
     released public.mini_mentorship_requests;
 begin
     if release_mini_request.request_id is null then
@@ -272,7 +272,7 @@ as $$
 declare
     caller uuid := private.require_signed_in();
     why text;
-    target record;
+    target public.mini_mentorship_requests;
     cancelled public.mini_mentorship_requests;
 begin
     if cancel_mini_request.request_id is null then

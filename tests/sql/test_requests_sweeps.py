@@ -23,7 +23,7 @@ def lc(db: Database, make_user: MakeUser) -> Lifecycle:
 
 def backdate(db: Database, request_id: uuid.UUID, column: str, interval: str) -> None:
     """Move a database-owned timestamp into the past (test seeding only: triggers off for this statement)."""
-    with db._conn.transaction():
+    with db.conn.transaction():
         db.query("set local session_replication_role = replica")
         db.query(
             f"update public.mini_mentorship_requests set {column} = now() - %s::interval where id = %s",

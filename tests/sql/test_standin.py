@@ -34,14 +34,14 @@ def test_auth_functions_are_null_outside_a_request(db: Database) -> None:
 
 def test_auth_uid_reads_the_legacy_per_claim_setting_first(db: Database) -> None:
     legacy, current = uuid.uuid4(), uuid.uuid4()
-    with db._conn.transaction():
+    with db.conn.transaction():
         db.query("select set_config('request.jwt.claim.sub', %s, true)", (str(legacy),))
         db.query("select set_config('request.jwt.claims', %s, true)", (f'{{"sub": "{current}"}}',))
         assert db.scalar("select auth.uid()") == legacy
 
 
 def test_empty_claim_settings_read_as_null(db: Database) -> None:
-    with db._conn.transaction():
+    with db.conn.transaction():
         db.query("select set_config('request.jwt.claim.sub', '', true)")
         db.query("select set_config('request.jwt.claims', '', true)")
         assert db.scalar("select auth.uid()") is None
@@ -108,7 +108,7 @@ def test_auto_expose_mode_matches_the_run(pg: RunningServer, db: Database) -> No
 
 
 def test_the_standin_is_not_reapplied_where_auth_exists(pg: RunningServer, db: Database) -> None:
-    from mini_mentorship.db import ensure_standin
+    from mini_mentorship.db import connect, ensure_standin
 
-    with __import__("psycopg").connect(db.url, autocommit=True) as conn:
+    with connect(db.url) as conn:
         assert ensure_standin(conn) is False

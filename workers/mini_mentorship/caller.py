@@ -13,24 +13,24 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.rows import dict_row
 
 
 def claims_for(conn: psycopg.Connection[Any], user_id: uuid.UUID) -> dict[str, Any]:
     """The claims Supabase Auth puts in an access token for this user (read from auth.users)."""
-    row = conn.execute(
-        "select email, raw_app_meta_data, raw_user_meta_data from auth.users where id = %s", (user_id,)
-    ).fetchone()
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(
+            "select email, raw_app_meta_data, raw_user_meta_data from auth.users where id = %s", (user_id,)
+        ).fetchone()
     if row is None:
         raise LookupError(f"no auth user {user_id}")
-    values = list(row.values()) if isinstance(row, dict) else list(row)
-    email, app_meta, user_meta = values
     return {
         "sub": str(user_id),
         "role": "authenticated",
         "aud": "authenticated",
-        "email": email,
-        "app_metadata": app_meta or {},
-        "user_metadata": user_meta or {},
+        "email": row["email"],
+        "app_metadata": row["raw_app_meta_data"] or {},
+        "user_metadata": row["raw_user_meta_data"] or {},
         "is_anonymous": False,
     }
 

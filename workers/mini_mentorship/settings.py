@@ -31,10 +31,6 @@ class Settings(BaseSettings):
     data_dir: Path | None = Field(
         default=None, description="Where `db up` keeps the embedded server (default <project>/.mini-mentorship)."
     )
-    auto_expose: bool = Field(
-        default=False,
-        description="Stand-in only: apply Supabase's historical default grants on schema public.",
-    )
 
     @property
     def migrations_dir(self) -> Path:
