@@ -46,6 +46,12 @@ _PREFIX = {
 }
 _CUSTOM = re.compile(r"^PT(\d{3})$")
 
+# Every test request runs under this statement_timeout, and `authenticator` sessions under
+# TEMP_FILE_LIMIT (set on the role by tests/conftest.py; only a superuser may set it), so a regression
+# that loops or spills without bound fails fast instead of filling the disk.
+REQUEST_TIMEOUT_MS = 20_000
+TEMP_FILE_LIMIT = "64MB"
+
 
 def http_status(sqlstate: str, *, authenticated: bool = True) -> int:
     """The HTTP status PostgREST answers for an error with this SQLSTATE."""
@@ -109,6 +115,9 @@ class Api:
         try:
             with conn.transaction(force_rollback=self.tx_rollback):
                 begin_request(conn, self.role, self.claims)
+                # Like Supabase's per-role statement_timeout, but tight: a request that runs away (an
+                # unbounded loop, a generate_series over 'infinity') fails the test instead of hanging it.
+                conn.execute(f"set local statement_timeout = '{REQUEST_TIMEOUT_MS}ms'")
                 return work(conn)
         except psycopg.Error as exc:
             diag = exc.diag
