@@ -13,14 +13,25 @@ from tests.postgrest import Api, ApiError
 POLICY_HELPERS = {"is_admin", "is_pool_mentor", "is_claiming_mentor_of_file"}
 
 
-def test_only_policy_helpers_are_executable_by_api_roles(db: Database) -> None:
+def test_only_policy_helpers_and_rpc_implementations_are_executable_by_api_roles(db: Database) -> None:
+    """`authenticated` may execute the policy helpers and, for each public RPC (security invoker), the private
+    security-definer function of the same name that implements it; nothing else, and anon nothing at all."""
     rows = db.query(
         "select p.proname, r.rolname from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
         "cross join (values ('anon'), ('authenticated'), ('service_role')) as r (rolname) "
         "where n.nspname = 'private' and has_function_privilege(r.rolname, p.oid, 'execute')"
     )
     executable = {(r["proname"], r["rolname"]) for r in rows}
-    assert executable == {(name, "authenticated") for name in POLICY_HELPERS}
+    rpc_names = {
+        r["proname"]
+        for r in db.query(
+            "select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
+            "where n.nspname = 'public' and has_function_privilege('authenticated', p.oid, 'execute')"
+        )
+    }
+    allowed = {(name, "authenticated") for name in POLICY_HELPERS | rpc_names}
+    assert executable <= allowed, f"not expected to be executable: {sorted(executable - allowed)}"
+    assert {(name, "authenticated") for name in POLICY_HELPERS} <= executable
 
 
 def test_no_private_table_or_view_is_readable_by_api_roles(db: Database) -> None:
