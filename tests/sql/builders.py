@@ -55,8 +55,12 @@ def db_now(db: Database) -> dt.datetime:
     return now
 
 
-def outbox_rows(db: Database) -> list[dict[str, Any]]:
-    return db.query("select * from private.outbox order by created_at, id")
+def outbox_rows(db: Database, kind: str | None = None) -> list[dict[str, Any]]:
+    """The outbox's jobs in the order they were queued; only those of `kind` when given."""
+    return db.query(
+        "select * from private.outbox where %(kind)s::text is null or kind = %(kind)s order by created_at, id",
+        {"kind": kind},
+    )
 
 
 def state(db: Database) -> dict[str, Any]:

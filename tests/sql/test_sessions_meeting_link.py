@@ -23,12 +23,12 @@ def sessions(db: Database, make_user: MakeUser, as_user: AsUser) -> Sessions:
 
 def test_repeated_requests_queue_one_job_per_session_and_sequence(db: Database, sessions: Sessions) -> None:
     booking = sessions.scheduled(meeting_link="https://meet.jit.si/given")  # a link given: nothing queued yet
-    assert outbox_rows(db) == []
+    assert outbox_rows(db, "meeting_link") == []
 
     first = booking.as_mentor.rpc("request_mini_meeting_link", session_id=booking.session_id)
     again = booking.as_student.rpc("request_mini_meeting_link", session_id=booking.session_id)
 
-    jobs = outbox_rows(db)
+    jobs = outbox_rows(db, "meeting_link")
     assert len(jobs) == 1, "two requests for the same session version queue one job"
     assert first["job_id"] == again["job_id"] == str(jobs[0]["id"]), "both calls answer with the same job"
     assert (first["status"], first["sequence"], first["session_id"]) == ("pending", 0, str(booking.session_id))
@@ -42,12 +42,12 @@ def test_repeated_requests_queue_one_job_per_session_and_sequence(db: Database, 
     assert moved["sequence"] == 1 and moved["job_id"] != first["job_id"], (
         "after a reschedule the session version changed, so a new job is queued"
     )
-    assert len(outbox_rows(db)) == 2
+    assert len(outbox_rows(db, "meeting_link")) == 2
 
 
 def test_a_request_for_a_session_queued_at_scheduling_reuses_that_job(db: Database, sessions: Sessions) -> None:
     booking = sessions.scheduled(meeting_link=None)
-    queued = outbox_rows(db)
+    queued = outbox_rows(db, "meeting_link")
     answer = booking.as_student.rpc("request_mini_meeting_link", session_id=booking.session_id)
     assert [str(j["id"]) for j in queued] == [answer["job_id"]], "scheduling already queued the job"
 
@@ -56,7 +56,7 @@ def test_a_failed_job_is_re_armed_by_the_next_request(db: Database, sessions: Se
     booking = sessions.scheduled(meeting_link=None)
     db.query("update private.outbox set status = 'failed', attempts = max_attempts, last_error = 'zoom 500'")
     answer = booking.as_mentor.rpc("request_mini_meeting_link", session_id=booking.session_id)
-    job = outbox_rows(db)[0]
+    job = outbox_rows(db, "meeting_link")[0]
     assert (answer["status"], job["status"], job["attempts"]) == ("pending", "pending", 0), (
         "asking again after a final failure retries the job"
     )
@@ -67,7 +67,7 @@ def test_a_running_or_finished_job_is_left_alone(db: Database, sessions: Session
     booking = sessions.scheduled(meeting_link=None)
     db.query("update private.outbox set status = 'succeeded', attempts = 1")
     answer = booking.as_mentor.rpc("request_mini_meeting_link", session_id=booking.session_id)
-    assert answer["status"] == "succeeded" and len(outbox_rows(db)) == 1
+    assert answer["status"] == "succeeded" and len(outbox_rows(db, "meeting_link")) == 1
 
 
 def test_who_may_request_a_link(
@@ -123,7 +123,7 @@ def test_the_outbox_is_invisible_to_every_api_role(
         with pytest.raises(ApiError) as info:
             api.query("select private.enqueue('meeting_link', null, '{}', 'y')")
         assert info.value.code in ("42501", "42883"), f"{who} must not call private.enqueue"
-    assert len(outbox_rows(db)) == 1
+    assert len(outbox_rows(db, "meeting_link")) == 1
 
 
 def test_the_outbox_rejects_malformed_jobs(db: Database) -> None:

@@ -85,14 +85,14 @@ def test_the_claiming_mentor_schedules_a_session_and_the_request_becomes_schedul
         ("request.scheduled", "claimed", "scheduled", booking.mentor, "mentor"),
     ], "scheduling writes session.scheduled then request.scheduled, both by the mentor"
     assert trail[2]["session_id"] == session["id"]
-    assert outbox_rows(db) == [], "a session that already has its link needs no meeting-link job"
+    assert outbox_rows(db, "meeting_link") == [], "a session that already has its link needs no meeting-link job"
 
 
 def test_a_virtual_session_without_a_link_queues_one_meeting_link_job(db: Database, sessions: Sessions) -> None:
     booking = sessions.claimed()
     session = schedule(booking, db_now(db) + dt.timedelta(days=2), meeting_link=None, meeting_platform="zoom")
 
-    jobs = outbox_rows(db)
+    jobs = outbox_rows(db, "meeting_link")
     assert [(j["kind"], j["template"], j["status"], j["payload"], j["dedupe_key"]) for j in jobs] == [
         ("meeting_link", None, "pending", {"session_id": str(session["id"]), "sequence": 0},
          f"meeting_link:{session['id']}:0"),
@@ -117,7 +117,7 @@ def test_sessions_that_need_no_generated_link_queue_nothing(
     assert (session["meeting_type"], session["meeting_platform"], session["location"]) == (
         meeting_type, platform, location
     )
-    assert outbox_rows(db) == [], f"a {meeting_type} {platform} session must not queue a meeting-link job"
+    assert outbox_rows(db, "meeting_link") == [], f"a {meeting_type} {platform} session must not queue a meeting-link job"
 
 
 def test_the_session_zone_can_be_chosen(db: Database, sessions: Sessions) -> None:
