@@ -117,7 +117,9 @@ def test_sessions_that_need_no_generated_link_queue_nothing(
     assert (session["meeting_type"], session["meeting_platform"], session["location"]) == (
         meeting_type, platform, location
     )
-    assert outbox_rows(db, "meeting_link") == [], f"a {meeting_type} {platform} session must not queue a meeting-link job"
+    assert outbox_rows(db, "meeting_link") == [], (
+        f"a {meeting_type} {platform} session must not queue a meeting-link job"
+    )
 
 
 def test_the_session_zone_can_be_chosen(db: Database, sessions: Sessions) -> None:
