@@ -1,0 +1,1 @@
+"""The transactional outbox: jobs queued by the database (private.outbox), drained by the workers."""
