@@ -256,6 +256,17 @@ def test_scheduling_without_a_link_waits_for_the_worker_to_write_it(db: Database
     assert new_emails(db, before) == expected, "changing an existing link announces nothing again"
 
 
+def test_a_link_written_again_after_being_cleared_is_not_announced_twice(db: Database, sessions: Sessions) -> None:
+    booking = sessions.scheduled(meeting_link=None, meeting_platform="jitsi")
+    write_link(db, booking.session_id, "https://meet.jit.si/first")
+    announced = emails(db)
+    db.query("update public.mini_mentorship_sessions set meeting_link = null where id = %s", (booking.session_id,))
+    write_link(db, booking.session_id, "https://meet.jit.si/second")
+    assert emails(db) == announced, (
+        "the same version of the session is announced once: the second link hits the same dedupe keys"
+    )
+
+
 def test_the_service_role_writing_the_link_also_queues_the_scheduled_emails(
     db: Database, sessions: Sessions, as_service_role: Api
 ) -> None:
