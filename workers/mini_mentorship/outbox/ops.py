@@ -229,7 +229,10 @@ def retry_job(conn: psycopg.Connection[Any], job_id: uuid.UUID) -> Job:
     if before.status not in ("failed", "cancelled"):
         raise OutboxError(f"job {job_id} is {before.status}: only failed or cancelled jobs can be retried")
     conn.execute(RETRY_SQL, {"id": job_id})
-    return get_job(conn, job_id)
+    after = get_job(conn, job_id)
+    if after.status != "pending":  # a worker or another operator changed it in between
+        raise OutboxError(f"job {job_id} changed meanwhile and is {after.status}: not re-armed")
+    return after
 
 
 def retry_failed(conn: psycopg.Connection[Any]) -> int:
@@ -246,7 +249,10 @@ def cancel_job(conn: psycopg.Connection[Any], job_id: uuid.UUID, reason: str) ->
     if not reason.strip() or len(reason) > 2000:
         raise OutboxError("say why the job is cancelled (--reason, 1 to 2000 characters)")
     conn.execute(CANCEL_SQL, {"id": job_id, "reason": reason})
-    return get_job(conn, job_id)
+    after = get_job(conn, job_id)
+    if after.status != "cancelled":  # it finished in between
+        raise OutboxError(f"job {job_id} finished meanwhile and is {after.status}: not cancelled")
+    return after
 
 
 def prune(conn: psycopg.Connection[Any], older_than: dt.timedelta) -> int:
