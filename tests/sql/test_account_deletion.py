@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import Database
 from tests.postgrest import Api
+from tests.sql.builders import Sessions
 from tests.sql.requests_support import Lifecycle, event_names, events
 
 OTHER_LEFT = "The other participant's account was deleted."
@@ -225,3 +226,34 @@ def test_the_withdrawal_function_is_not_callable_by_api_roles(db: Database) -> N
             "select has_function_privilege(%s, 'private.withdraw_user_from_mentorship(uuid)', 'execute')",
             (role,),
         ) is False, f"{role} must not withdraw a user from mentorship"
+
+
+def test_a_no_show_an_admin_recorded_keeps_its_record_without_the_admin(
+    db: Database, make_user: Callable[..., uuid.UUID], as_user: Callable[[uuid.UUID], Api]
+) -> None:
+    sessions = Sessions(db, make_user, as_user)
+    booking = sessions.started()
+    admin = make_user("admin", admin=True)
+    as_user(admin).rpc("mark_mini_no_show", session_id=booking.session_id, absent="both")
+
+    delete_account(db, admin)
+
+    after = db.query("select * from public.mini_mentorship_sessions where id = %s", (booking.session_id,))[0]
+    assert (after["status"], after["no_show_absent"], after["no_show_marked_by"]) == ("no-show", "both", None)
+    assert after["no_show_marked_at"] is not None, "when it was marked stays on record"
+
+
+def test_deleting_a_mentor_mid_session_reopens_the_request_the_student_booked_through_the_api(
+    db: Database, make_user: Callable[..., uuid.UUID], as_user: Callable[[uuid.UUID], Api]
+) -> None:
+    sessions = Sessions(db, make_user, as_user)
+    booking = sessions.in_progress()
+
+    delete_account(db, booking.mentor)
+
+    after = one_request(db, booking.request_id)
+    assert (after["status"], after["claimed_by_mentor_id"]) == ("open", None)
+    assert event_names(db, booking.request_id)[-2:] == ["session.cancelled", "request.reopened"]
+    assert booking.as_student.query(
+        "select status from public.mini_mentorship_requests where id = %s", (booking.request_id,)
+    ) == [{"status": "open"}], "the student sees their request back in the pool"
