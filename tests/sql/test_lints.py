@@ -197,6 +197,11 @@ def test_lints_read_the_exposed_schemas_from_pgrst_db_schemas(db: Database) -> N
         ]
 
 
+def test_every_lint_runs_on_a_database_without_supabase(fresh_url: str) -> None:
+    with psycopg.connect(fresh_url, autocommit=True) as conn:
+        assert lint.run_lints(conn) == [], "an empty database has nothing to report, auth and storage absent"
+
+
 def test_allowlist_entries_need_a_reason(tmp_path: Path) -> None:
     path = tmp_path / "allow.toml"
     path.write_text('[[allow]]\nlint = "0008_rls_enabled_no_policy"\nobject = "public.t"\nreason = ""\n')

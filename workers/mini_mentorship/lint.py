@@ -2,10 +2,11 @@
 
 One check per file in `lints/` (named after the splinter lint it mirrors); each file is a query returning
 `object` and `detail` for every finding. The schemas the Data API exposes come from the database's
-`pgrst.db_schemas` setting, as splinter reads them. Like splinter, the checks look only at what the project
-owns: Supabase's own schemas (`supabase_schemas`, splinter's list) and objects that belong to an extension
-are skipped, so the linter can run on a real Supabase project. Findings that are deliberate go in an
-allow-list (`supabase/lint_allowlist.toml`), each with a written reason.
+`pgrst.db_schemas` setting, as splinter reads them. A lint that needs a Supabase table names it on a
+`-- requires: schema.table` line and finds nothing where that table is missing. Like splinter, the checks
+look only at what the project owns: Supabase's own schemas (`supabase_schemas`, splinter's list) and objects
+that belong to an extension are skipped, so the linter can run on a real Supabase project. Findings that are
+deliberate go in an allow-list (`supabase/lint_allowlist.toml`), each with a written reason.
 
 Splinter lints with no equivalent here, and why: 0005 unused_index and 0020 table_bloat read usage
 statistics, which say nothing about a freshly migrated database (run them on production with `supabase

@@ -8,10 +8,11 @@ from pg_catalog.pg_constraint as con
 inner join pg_catalog.pg_class as c on con.conrelid = c.oid
 inner join pg_catalog.pg_namespace as n on c.relnamespace = n.oid
 inner join pg_catalog.pg_class as ref on con.confrelid = ref.oid
+inner join pg_catalog.pg_namespace as refn on ref.relnamespace = refn.oid
 inner join pg_catalog.pg_index as i on con.conindid = i.indexrelid
 where
     con.contype = 'f'
-    and ref.relnamespace = 'auth'::regnamespace
+    and refn.nspname = 'auth'
     and i.indisunique
     and not i.indisprimary
     and n.nspname not in (select ss.name from supabase_schemas as ss)
