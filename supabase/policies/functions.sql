@@ -22,5 +22,6 @@ to authenticated;
 grant execute on function
 private.is_admin(),
 private.is_pool_mentor(uuid),
-private.is_claiming_mentor_of_file(text)
+private.is_claiming_mentor_of_file(text),
+private.is_own_request_file(text)
 to authenticated;

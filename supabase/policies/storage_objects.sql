@@ -1,7 +1,9 @@
 -- storage.objects in the private bucket `mini-mentorship-files` (source of truth; see requests.sql).
 --
--- Object names are `<student uid>/<request id>/<file>`. Students upload, read, replace and delete only
--- under their own folder; the mentor holding the claim on a request reads that request's folder.
+-- Object names are `<student uid>/<request id>/<file>`. Students read and delete under their own folder, and
+-- upload or rename only to `<own uid>/<one of their own requests>/<file>` (three non-empty segments, no `.` or
+-- `..`: private.is_own_request_file); the mentor of a request reads that request's folder (a mere claim only
+-- while still in the matching pool: private.is_claiming_mentor_of_file).
 
 create policy "Students and claiming mentors can read request files"
 on storage.objects for select to authenticated
@@ -13,12 +15,11 @@ using (
     )
 );
 
-create policy "Students can upload request files into their own folder"
+create policy "Students can upload files into their own requests' folders"
 on storage.objects for insert to authenticated
 with check (
     bucket_id = 'mini-mentorship-files'
-    and (storage.foldername(name))[1] = (select auth.uid())::text
-    and cardinality(storage.foldername(name)) = 2
+    and private.is_own_request_file(name)
 );
 
 create policy "Students can replace their own request files"
@@ -29,8 +30,7 @@ using (
 )
 with check (
     bucket_id = 'mini-mentorship-files'
-    and (storage.foldername(name))[1] = (select auth.uid())::text
-    and cardinality(storage.foldername(name)) = 2
+    and private.is_own_request_file(name)
 );
 
 create policy "Students can delete their own request files"

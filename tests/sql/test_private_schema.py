@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import Database
 from tests.postgrest import Api, ApiError
 
-POLICY_HELPERS = {"is_admin", "is_pool_mentor", "is_claiming_mentor_of_file"}
+POLICY_HELPERS = {"is_admin", "is_pool_mentor", "is_claiming_mentor_of_file", "is_own_request_file"}
 
 
 def test_only_policy_helpers_and_rpc_implementations_are_executable_by_api_roles(db: Database) -> None:

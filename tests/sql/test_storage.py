@@ -102,3 +102,88 @@ def test_anon_sees_and_writes_nothing(life: Lifecycle, as_user: Callable[[uuid.U
     assert visible(as_anon) == []
     with pytest.raises(ApiError):
         upload(as_anon, f"{req['student_id']}/{req['id']}/anon.pdf")
+
+
+def test_an_upload_must_name_one_of_the_uploaders_own_requests(
+    life: Lifecycle, as_user: Callable[[uuid.UUID], Api]
+) -> None:
+    req = life.request("open")
+    uid = req["student_id"]
+    student = as_user(uid)
+    someone_elses = life.request("open")
+    for folder, why in [
+        (uuid.uuid4(), "a made-up request id"),
+        ("not-a-request", "any string"),
+        (someone_elses["id"], "another student's request"),
+        (str(req["id"]).upper(), "a spelling of the id other than the canonical one"),
+    ]:
+        with pytest.raises(ApiError) as denied:
+            upload(student, f"{uid}/{folder}/resume.pdf")
+        assert denied.value.code == "42501", f"uploading under {why} must violate the policy"
+    upload(student, f"{uid}/{req['id']}/resume.pdf")
+    assert visible(student) == [f"{uid}/{req['id']}/resume.pdf"]
+
+
+BAD_NAMES = [
+    "{uid}/{rid}/..",
+    "{uid}/{rid}/.",
+    "{uid}/../resume.pdf",
+    "{uid}/./resume.pdf",
+    "{uid}//resume.pdf",
+    "{uid}/{rid}/",
+    "{uid}/{rid}//resume.pdf",
+    "/{uid}/{rid}/resume.pdf",
+    "{uid}/{rid}/../resume.pdf",
+    "{uid}/{rid}/resume.pdf/",
+    "{uid}/{rid}/" + "a" * 1100,
+]
+
+
+@pytest.mark.parametrize("pattern", BAD_NAMES)
+def test_dot_segments_empty_segments_and_overlong_names_are_refused_on_upload_and_rename(
+    life: Lifecycle, as_user: Callable[[uuid.UUID], Api], pattern: str
+) -> None:
+    req = life.request("open")
+    student = as_user(req["student_id"])
+    bad = pattern.format(uid=req["student_id"], rid=req["id"])
+    with pytest.raises(ApiError) as denied:
+        upload(student, bad)
+    assert denied.value.code == "42501", f"uploading {bad!r} must violate the policy"
+
+    good = f"{req['student_id']}/{req['id']}/resume.pdf"
+    upload(student, good)
+    with pytest.raises(ApiError) as renamed:
+        student.execute("update storage.objects set name = %s where name = %s", (bad, good))
+    assert renamed.value.code == "42501", f"renaming a file to {bad!r} must violate the policy"
+    assert visible(student) == [good], "nothing changed on error"
+
+
+def test_renaming_into_another_own_request_is_allowed(life: Lifecycle, as_user: Callable[[uuid.UUID], Api]) -> None:
+    student_id = life.student()
+    first = life.request("open", student=student_id)
+    second = life.request("open", student=student_id)
+    student = as_user(student_id)
+    upload(student, f"{student_id}/{first['id']}/resume.pdf")
+    moved = f"{student_id}/{second['id']}/resume.pdf"
+    assert student.execute("update storage.objects set name = %s where name = %s",
+                           (moved, f"{student_id}/{first['id']}/resume.pdf")) == 1
+    assert visible(student) == [moved]
+
+
+def test_a_mentor_who_left_the_pool_no_longer_reads_the_files_of_a_request_they_only_claimed(
+    db: Database, life: Lifecycle, as_user: Callable[[uuid.UUID], Api]
+) -> None:
+    student = life.student()
+    mentor_id = life.mentor()
+    claimed = life.request("claimed", student=student, mentor=mentor_id)
+    scheduled = life.request("scheduled", student=student, mentor=mentor_id)
+    for req in (claimed, scheduled):
+        upload(as_user(student), f"{student}/{req['id']}/resume.pdf")
+    mentor = as_user(mentor_id)
+    assert visible(mentor) == sorted(f"{student}/{r['id']}/resume.pdf" for r in (claimed, scheduled))
+
+    db.query("update public.mentorship_profiles set in_matching_pool = false where user_id = %s", (mentor_id,))
+
+    assert visible(mentor) == [f"{student}/{scheduled['id']}/resume.pdf"], (
+        "out of the pool, a mere claim no longer opens the student's files; a scheduled session still does"
+    )

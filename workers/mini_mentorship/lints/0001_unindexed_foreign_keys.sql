@@ -8,7 +8,11 @@ inner join pg_catalog.pg_class as c on con.conrelid = c.oid
 inner join pg_catalog.pg_namespace as n on c.relnamespace = n.oid
 where
     con.contype = 'f'
-    and n.nspname not in ('pg_catalog', 'information_schema', 'auth', 'storage', 'extensions')
+    and n.nspname not in (select ss.name from supabase_schemas as ss)
+    and not exists (
+        select from pg_catalog.pg_depend as dep
+        where dep.classid = 'pg_catalog.pg_class'::regclass and dep.objid = c.oid and dep.deptype = 'e'
+    )
     and not exists (
         select
         from pg_catalog.pg_index as i

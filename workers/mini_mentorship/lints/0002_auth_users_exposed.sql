@@ -1,5 +1,6 @@
 -- Views in an exposed schema that read auth.users and that the API roles can select: they leak emails
 -- and metadata of every user. (splinter 0002_auth_users_exposed)
+-- requires: auth.users
 select
     format('%I.%I', n.nspname, c.relname) as object,
     'view reads auth.users and is selectable by an API role' as detail

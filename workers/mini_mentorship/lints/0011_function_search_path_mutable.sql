@@ -7,7 +7,7 @@ from pg_catalog.pg_proc as p
 inner join pg_catalog.pg_namespace as n on p.pronamespace = n.oid
 left join pg_catalog.pg_depend as dep on p.oid = dep.objid and dep.deptype = 'e'
 where
-    n.nspname not in ('pg_catalog', 'information_schema', 'auth', 'storage', 'extensions', 'pg_toast')
+    n.nspname not in (select ss.name from supabase_schemas as ss)
     and dep.objid is null
     and not exists (
         select from unnest(coalesce(p.proconfig, '{}')) as cfg

@@ -1,0 +1,28 @@
+-- Tables, views, materialized views and foreign tables that `anon` can select (any column) while pg_graphql is
+-- installed: their names, columns and relations appear in the GraphQL schema that anyone with the public anon key
+-- can introspect, whatever row level security allows. Only once pg_graphql is installed.
+-- (splinter 0026_pg_graphql_anon_table_exposed)
+select
+    format('%I.%I', n.nspname, c.relname) as object,
+    format('%s is visible in the GraphQL schema to anon', case c.relkind
+        when 'r' then 'table' when 'v' then 'view' when 'm' then 'materialized view' else 'foreign table'
+    end) as detail
+from pg_catalog.pg_class as c
+inner join pg_catalog.pg_namespace as n on c.relnamespace = n.oid
+where
+    c.relkind in ('r', 'v', 'm', 'f')
+    and exists (
+        select from pg_catalog.pg_extension as e
+        where e.extname = 'pg_graphql'
+    )
+    and n.nspname not in (select ss.name from supabase_schemas as ss)
+    and n.nspname !~ '^pg_'
+    and exists (
+        select
+        from pg_catalog.pg_attribute as a
+        where
+            a.attrelid = c.oid
+            and a.attnum > 0
+            and not a.attisdropped
+            and pg_catalog.has_column_privilege('anon', c.oid, a.attnum, 'select')
+    )
