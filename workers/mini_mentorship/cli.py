@@ -17,6 +17,7 @@ from rich.table import Table
 from . import db as dbmod
 from . import lint, policies
 from . import migrate as migrations
+from .cli_worker import worker_app
 from .pgserver import LocalServer, ServerError, embedded_bindir
 from .settings import Settings
 
@@ -32,6 +33,7 @@ db_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(db_app, name="db")
+app.add_typer(worker_app, name="worker")
 
 console = Console()
 err_console = Console(stderr=True)
