@@ -10,10 +10,11 @@ import json
 import os
 import sys
 import time
-import urllib.request
 import uuid
+from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mini_mentorship.outbox.queue import Job
 from mini_mentorship.outbox.registry import ConnectionFactory, Delivered, Outcome, Registry, Skip
@@ -85,12 +86,17 @@ class HttpSender:
 
     def __call__(self, job: Job, connect: ConnectionFactory) -> Outcome:
         time.sleep(self.delay)
-        request = urllib.request.Request(
-            self.url, data=json.dumps({"job_id": str(job.id)}).encode(), method="POST",
-            headers={"Content-Type": "application/json", "Idempotency-Key": str(job.id)},
-        )
-        with urllib.request.urlopen(request, timeout=5) as answer:  # only ever 127.0.0.1 (set by the test)
-            return Delivered(json.load(answer)["id"])
+        parts = urlsplit(self.url)
+        http = HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=5)
+        try:
+            http.request("POST", parts.path, body=json.dumps({"job_id": str(job.id)}),
+                         headers={"Content-Type": "application/json", "Idempotency-Key": str(job.id)})
+            answer = http.getresponse()
+            if answer.status != 200:
+                raise RuntimeError(f"sender answered {answer.status}")
+            return Delivered(json.loads(answer.read())["id"])
+        finally:
+            http.close()
 
 
 def http_registry(settings: WorkerSettings) -> Registry:

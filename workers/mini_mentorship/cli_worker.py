@@ -19,7 +19,7 @@ worker_app = typer.Typer(
     help="Outbox workers: deliver what the database queued (emails, meeting links).",
     no_args_is_help=True,
 )
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # one-line errors are never wrapped
 
 
 def _fail(message: str) -> typer.Exit:
