@@ -238,9 +238,7 @@ class Worker:
             conn.execute(queue.LISTEN_SQL)
             probe = f"probe:{self.worker_id}"
             self._db(psycopg.Connection.execute, queue.PROBE_SQL, {"channel": queue.NOTIFY_CHANNEL, "payload": probe})
-            arrived = any(n.payload == probe for n in conn.notifies(timeout=PROBE_TIMEOUT, stop_after=1))
-            if not arrived:  # maybe another notification came first: look once more
-                arrived = any(n.payload == probe for n in conn.notifies(timeout=PROBE_TIMEOUT))
+            arrived = any(n.payload == probe for n in conn.notifies(timeout=PROBE_TIMEOUT))
         except psycopg.Error:
             conn.close()
             raise
@@ -254,7 +252,12 @@ class Worker:
             if wanted:
                 raise WorkerError(message + " Use --pool-mode transaction (polling only) or a direct or "
                                             "session-mode URL.")
-            self._log.warning("%s Polling only; set --pool-mode transaction to say so.", message)
+            self._log.warning("%s Treating it as one: polling only, no prepared statements (set --pool-mode "
+                              "transaction to say so, or give a direct URL to get LISTEN).", message)
+            self.mode = "transaction"
+            with self._db_lock:  # reconnect with the pooler-safe options
+                if self._control is not None:
+                    self._control.close()
             return None
         self.listening = True
         thread = threading.Thread(target=self._listen, args=(conn,), name="listen", daemon=True)
