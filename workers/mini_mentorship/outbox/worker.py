@@ -406,7 +406,9 @@ class Worker:
             except psycopg.Error as exc:
                 self._log.error("could not extend leases (%s)", str(exc).strip())
                 continue
-            for job_id in set(held) - kept:
+            with self._lock:  # a job that finished meanwhile is not lost, just done
+                missing = (set(held) - kept) & self._running.keys()
+            for job_id in missing:
                 lost.add(job_id)
                 self._log.warning("job=%s lease lost: another worker may run it; its result will be refused",
                                   job_id, extra={"fields": {"event": "lease_lost", "job_id": str(job_id)}})
