@@ -34,8 +34,8 @@ def quick_settings(**overrides: Any) -> WorkerSettings:
     return WorkerSettings(**{**FAST, **overrides})
 
 
-def drain(db: Database, registry: Registry, **overrides: Any) -> tuple[Worker, str]:
-    """Run a worker with --once semantics in this thread; the worker and its log text."""
+def own_logger() -> tuple[logging.Logger, io.StringIO]:
+    """A logger of this test's own (never the CLI's, which another test may have pointed at a closed stream)."""
     out = io.StringIO()
     logger = logging.getLogger(f"test.worker.{uuid.uuid4().hex}")
     handler = logging.StreamHandler(out)
@@ -43,6 +43,12 @@ def drain(db: Database, registry: Registry, **overrides: Any) -> tuple[Worker, s
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
+    return logger, out
+
+
+def drain(db: Database, registry: Registry, **overrides: Any) -> tuple[Worker, str]:
+    """Run a worker with --once semantics in this thread; the worker and its log text."""
+    logger, out = own_logger()
     worker = Worker(db.url, registry, quick_settings(**overrides), once=True, logger=logger)
     assert worker.run() == 0
     return worker, out.getvalue()
@@ -51,7 +57,7 @@ def drain(db: Database, registry: Registry, **overrides: Any) -> tuple[Worker, s
 @contextmanager
 def background(db: Database, registry: Registry, **overrides: Any) -> Iterator[Worker]:
     """A long-running worker in a thread, stopped (gracefully) at the end of the block."""
-    worker = Worker(db.url, registry, quick_settings(**overrides))
+    worker = Worker(db.url, registry, quick_settings(**overrides), logger=own_logger()[0])
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     try:
@@ -209,3 +215,12 @@ def test_sigterm_mid_batch_finishes_or_releases_every_job_and_exits_0(db: Databa
             "a job that could not finish is released, its attempt not counted")
     text = log.read_text()
     assert "stopping (SIGTERM)" in text and text.count(" released in ") == 4, text
+
+
+def test_worker_run_help_explains_the_options() -> None:
+    result = CliRunner().invoke(app, ["worker", "run", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for option in ("--once", "--concurrency", "--batch-size", "--poll-interval", "--lease-seconds", "--job-timeout",
+                   "--shutdown-grace", "--pool-mode", "--listen", "--registry", "--json", "--db-url"):
+        assert option in result.output, f"--help documents {option}"
+    assert "MM_WORKER_CONCURRENCY, default 4" in result.output

@@ -51,40 +51,40 @@ def run(
         "--once", help="Drain what is due now, then exit (for cron and CI). Jobs retried later are left.",
     )] = False,
     concurrency: Annotated[int | None, typer.Option(
-        help="Jobs run at the same time. [env MM_WORKER_CONCURRENCY, default 4]", show_default=False,
+        help="Jobs run at the same time. (env MM_WORKER_CONCURRENCY, default 4)", show_default=False,
     )] = None,
     batch_size: Annotated[int | None, typer.Option(
-        help="Most jobs claimed per query. [env MM_WORKER_BATCH_SIZE, default 10]", show_default=False,
+        help="Most jobs claimed per query. (env MM_WORKER_BATCH_SIZE, default 10)", show_default=False,
     )] = None,
     poll_interval: Annotated[float | None, typer.Option(
-        help="Seconds between polls; LISTEN wakes the worker sooner. [env MM_WORKER_POLL_INTERVAL, default 5]",
+        help="Seconds between polls; LISTEN wakes the worker sooner. (env MM_WORKER_POLL_INTERVAL, default 5)",
         show_default=False,
     )] = None,
     lease_seconds: Annotated[int | None, typer.Option(
         help="Lease of a claimed job, renewed while it runs; a dead worker's jobs are taken over after it. "
-        "[env MM_WORKER_LEASE_SECONDS, default 60]", show_default=False,
+        "(env MM_WORKER_LEASE_SECONDS, default 60)", show_default=False,
     )] = None,
     job_timeout: Annotated[float | None, typer.Option(
-        help="Seconds a handler may run before the attempt counts as failed. [env MM_WORKER_JOB_TIMEOUT, "
-        "default 30]", show_default=False,
+        help="Seconds a handler may run before the attempt counts as failed. (env MM_WORKER_JOB_TIMEOUT, "
+        "default 30)", show_default=False,
     )] = None,
     shutdown_grace: Annotated[float | None, typer.Option(
         help="On SIGTERM/SIGINT, seconds running jobs may finish before they are released to pending. "
-        "[env MM_WORKER_SHUTDOWN_GRACE, default 10]", show_default=False,
+        "(env MM_WORKER_SHUTDOWN_GRACE, default 10)", show_default=False,
     )] = None,
     pool_mode: Annotated[str | None, typer.Option(
         help="auto | direct | session | transaction. transaction = Supavisor port 6543 or PgBouncer "
         "pool_mode=transaction: polling only, no prepared statements. auto picks transaction on port 6543. "
-        "[env MM_WORKER_POOL_MODE, default auto]", show_default=False,
+        "(env MM_WORKER_POOL_MODE, default auto)", show_default=False,
     )] = None,
     listen: Annotated[bool | None, typer.Option(
         "--listen/--no-listen", show_default=False,
         help="Insist on LISTEN/NOTIFY wake-ups (exit 1 if the connection cannot deliver them) or turn them "
-        "off. Default: used whenever the connection allows. [env MM_WORKER_LISTEN]",
+        "off. Default: used whenever the connection allows. (env MM_WORKER_LISTEN)",
     )] = None,
     registry: Annotated[str | None, typer.Option(
-        help="module:function returning the handler Registry. [env MM_WORKER_REGISTRY, default "
-        "mini_mentorship.outbox.handlers:default_registry]", show_default=False,
+        help="module:function returning the handler Registry. (env MM_WORKER_REGISTRY, default "
+        "mini_mentorship.outbox.handlers:default_registry)", show_default=False,
     )] = None,
     json_logs: Annotated[bool, typer.Option("--json", help="Log one JSON object per line (for aggregators).")] = False,
 ) -> None:
