@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from mini_mentorship.cli import app
@@ -224,3 +225,10 @@ def test_worker_run_help_explains_the_options() -> None:
                    "--shutdown-grace", "--pool-mode", "--listen", "--registry", "--json", "--db-url"):
         assert option in result.output, f"--help documents {option}"
     assert "MM_WORKER_CONCURRENCY, default 4" in result.output
+
+
+def test_the_registry_maps_kinds_to_handlers_and_refuses_silent_replacement() -> None:
+    registry = Registry().register("email", ConsoleEmail(io.StringIO()))
+    assert list(registry) == ["email"] and "meeting_link" not in registry
+    with pytest.raises(ValueError, match="already registered"):
+        registry.register("email", ConsoleEmail(io.StringIO()))
