@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,3 +44,40 @@ class Settings(BaseSettings):
     @property
     def server_dir(self) -> Path:
         return (self.data_dir or self.project_dir / ".mini-mentorship") / "pg"
+
+
+PoolMode = Literal["auto", "direct", "session", "transaction"]
+
+
+class WorkerSettings(BaseSettings):
+    """How `mini-mentorship worker run` drains the outbox (`MM_WORKER_*`). Keyword arguments (the CLI's
+    options) override the environment; bad values fail at start with the setting's name."""
+
+    model_config = SettingsConfigDict(env_prefix="MM_WORKER_", env_file=".env", extra="ignore")
+
+    concurrency: int = Field(default=4, ge=1, le=256, description="Jobs run at the same time (threads).")
+    batch_size: int = Field(default=10, ge=1, le=1000, description="Most jobs claimed by one query.")
+    poll_interval: float = Field(
+        default=5.0, gt=0, le=3600, description="Seconds between polls when nothing wakes the worker."
+    )
+    lease_seconds: int = Field(
+        default=60, ge=2, le=86400,
+        description="Lease of a claimed job; renewed every third of it while the job runs.",
+    )
+    job_timeout: float = Field(default=30.0, gt=0, le=86400, description="Seconds a handler may take.")
+    shutdown_grace: float = Field(
+        default=10.0, ge=0, le=3600,
+        description="On SIGTERM/SIGINT: seconds running jobs may finish before they are released.",
+    )
+    pool_mode: PoolMode = Field(
+        default="auto",
+        description="direct/session: LISTEN + polling; transaction (Supavisor 6543, PgBouncer "
+        "pool_mode=transaction): polling only, no prepared statements; auto: transaction on port 6543.",
+    )
+    listen: bool | None = Field(
+        default=None, description="Force LISTEN on (fail if it cannot work) or off; unset: whenever possible."
+    )
+    registry: str = Field(
+        default="mini_mentorship.outbox.handlers:default_registry",
+        description="module:function returning the handler Registry (given these settings).",
+    )

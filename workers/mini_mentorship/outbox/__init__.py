@@ -1,1 +1,2 @@
-"""The transactional outbox: jobs queued by the database (private.outbox), drained by the workers."""
+"""The transactional outbox: its SQL API's Python face (queue), the handler registry, the worker loop, and
+the operator commands' queries (ops)."""
