@@ -142,6 +142,20 @@ def test_helpers_given_nulls_answer_two_valued_or_refuse(db: Database, sessions:
         "nobody": None, "student": "student", "mentor": "mentor", "stranger": None,
         "open_window": True, "empty_slots": True, "no_windows": True, "no_list": [], "nothing_deleted": False,
     }
+    row = db.query(
+        "select private.is_valid_timezone(null) as no_zone, "
+        "private.user_was_deleted(%s, null) as live_user_cleared, "
+        "(select count(*) from private.local_time_pieces(now(), now() + interval '1 hour', 'UTC')) as pieces",
+        (booking.student,),
+    )[0]
+    assert row == {"no_zone": False, "live_user_cleared": False, "pieces": 1}
+    superuser_sql(db, "select private.check_text_size('reason', null, 10), "
+                      "private.check_list_size('topics_covered', null, 20, 200), "
+                      "private.end_request_after_session(null, null, null)")
+    err = superuser_error(db, "select private.check_session_start('scheduled_at', null)")
+    assert (err.diag.sqlstate, err.diag.message_hint) == ("22023", "scheduled_at")
+    err = superuser_error(db, "select private.raise_session_overlap(null)")
+    assert (err.diag.sqlstate, err.diag.message_hint) == ("PT409", "mentor_busy")
     # check_session_time with a request whose optional columns are all NULL passes, and refuses bad times
     superuser_sql(db, "update public.mini_mentorship_requests set preferred_date_start = null, "
                       "preferred_date_end = null where id = %s", (booking.request_id,))
