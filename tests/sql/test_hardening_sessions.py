@@ -593,6 +593,34 @@ def test_cross_role_overlapping_schedules_at_once_let_exactly_one_win(
         assert live == 1, f"round {round_no}: the person holds one live session in that hour"
 
 
+def test_cross_role_overlapping_reschedules_at_once_let_exactly_one_win(
+    db: Database, sessions: Sessions, as_user: AsUser
+) -> None:
+    person, other_mentor = sessions.mentor(), sessions.mentor()
+    me, them = connected(as_user(person)), connected(as_user(other_mentor))
+    base = (db_now(db) + 2 * DAY).replace(minute=0, second=0, microsecond=0)
+    for round_no in range(ROUNDS):
+        start = base + dt.timedelta(hours=4 * round_no)
+        mentoring = sessions.scheduled(mentor=person, starts_at=start)
+        learning = sessions.scheduled(student=person, mentor=other_mentor, starts_at=start + dt.timedelta(hours=1))
+        target = start + dt.timedelta(hours=2)
+        outcomes = race([
+            partial(me.rpc, "reschedule_mini_session", session_id=mentoring.session_id, scheduled_at=target,
+                    reason="race"),
+            partial(them.rpc, "reschedule_mini_session", session_id=learning.session_id,
+                    scheduled_at=target + dt.timedelta(minutes=30), reason="race"),
+        ])
+        kinds = [kind for kind, _ in outcomes]
+        assert sorted(kinds) == ["ok", "refused"], f"round {round_no}: exactly one move wins, got {outcomes}"
+        loser = next(result for kind, result in outcomes if kind == "refused")
+        expected = ("PT409", "student_busy") if kinds[0] == "ok" else ("PT409", "mentor_busy")
+        assert loser == expected, f"round {round_no}: the loser is told who is busy, got {loser}"
+        moved = [session_row(db, b.session_id)["scheduled_at"] for b in (mentoring, learning)]
+        assert moved.count(target) + moved.count(target + dt.timedelta(minutes=30)) == 1, (
+            f"round {round_no}: only the winner moved"
+        )
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Part 4: attendance is evidence
 # ---------------------------------------------------------------------------------------------------------
