@@ -18,6 +18,19 @@ public.request_mini_meeting_link(uuid),
 public.mini_mentorship_analytics(timestamptz, timestamptz)
 to authenticated;
 
+-- The session RPC implementations behind the security-invoker public wrappers (issue 8 part 9): same
+-- names in private, which the Data API does not expose; only `authenticated` may execute them.
+grant execute on function
+private.schedule_mini_session(uuid, timestamptz, integer, text, text, text, text, text),
+private.reschedule_mini_session(uuid, timestamptz, text),
+private.cancel_mini_session(uuid, text),
+private.join_mini_session(uuid),
+private.complete_mini_session(uuid, text, text[], text[], boolean, integer),
+private.mark_mini_no_show(uuid, text),
+private.rate_mini_session(uuid, integer, text),
+private.request_mini_meeting_link(uuid)
+to authenticated;
+
 -- Helpers that policies call (policies run as the caller).
 grant execute on function
 private.is_admin(),

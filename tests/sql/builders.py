@@ -97,11 +97,18 @@ def _without_triggers(db: Database, statement: str, params: Any) -> None:
 
 
 def shift_session(db: Database, session_id: uuid.UUID, by: dt.timedelta) -> None:
-    """Pretend time passed: move the session's start and end by `by` (negative = it started earlier)."""
+    """Pretend time passed: move the session's start and end by `by` (negative = it started earlier).
+
+    The participants' copy of the session's time (private.session_participants, kept by a trigger that is
+    off here) moves with it, so the one-live-session-per-person constraint sees the same times.
+    """
     _without_triggers(
         db,
-        "update public.mini_mentorship_sessions set scheduled_at = scheduled_at + %(by)s, "
-        "ends_at = ends_at + %(by)s where id = %(id)s",
+        "with moved as (update public.mini_mentorship_sessions set scheduled_at = scheduled_at + %(by)s, "
+        "ends_at = ends_at + %(by)s where id = %(id)s returning id) "
+        "update private.session_participants as p "
+        "set during = tstzrange(lower(p.during) + %(by)s, upper(p.during) + %(by)s, '[)') "
+        "from moved where p.session_id = moved.id",
         {"by": by, "id": session_id},
     )
 

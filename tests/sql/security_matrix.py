@@ -352,10 +352,11 @@ RPCS: dict[str, RpcRules] = {
         owner=OK, **{a: ("42501", "not_request_owner") for a in _OUTSIDERS},
         claiming_mentor=("42501", "not_request_owner"), admin=OK,
     ),
+    # only pool mentors schedule (issue 8): the others are refused before the request is looked up
     "schedule_mini_session": _rpc(
         {"request_id": "{R_claimed}", "scheduled_at": "{slot+2}", "duration_minutes": 30},
-        owner=("42501", "not_claiming_mentor"), **{a: _HIDDEN_REQUEST for a in _OUTSIDERS},
-        claiming_mentor=OK, admin=("42501", "not_claiming_mentor"),
+        owner=_NOT_POOL, other_student=_NOT_POOL, pool_mentor=_HIDDEN_REQUEST, non_pool_mentor=_NOT_POOL,
+        claiming_mentor=OK, other_mentor=_HIDDEN_REQUEST, admin=_NOT_POOL,
     ),
     "reschedule_mini_session": _session_rpc(
         {"session_id": "{X}", "scheduled_at": "{slot+2}", "reason": "probe"},

@@ -67,6 +67,7 @@ def test_the_plans_success_metrics_over_a_small_history(db: Database, sessions: 
     r1.as_mentor.rpc("rate_mini_session", session_id=r1.session_id, rating=4, feedback=None)
     # r2: interview prep, the student did not show up.
     r2 = sessions.started(student=s1, session_type="interview_prep", starts_in=3 * days)
+    r2.as_mentor.rpc("join_mini_session", session_id=r2.session_id)  # the reporter was there (issue 8)
     r2.as_mentor.rpc("mark_mini_no_show", session_id=r2.session_id, absent="student")
     # r3: career advice, completed without follow-up, rated 3 by the student.
     r3 = sessions.completed(student=s2, session_type="career_advice", starts_in=4 * days)

@@ -112,6 +112,23 @@ def _sched_student_busy(ctx: Ctx) -> tuple[Api, dict[str, Any]]:
     return second.as_mentor, _schedule_args(second, first.session["scheduled_at"])
 
 
+def _sched_released(ctx: Ctx) -> tuple[Api, dict[str, Any]]:
+    # The mentor released the claim: the request is open again, so a pool mentor still sees it.
+    b = ctx.claimed()
+    b.as_mentor.rpc("release_mini_request", request_id=b.request_id, reason="busy")
+    return b.as_mentor, _schedule_args(b, ctx.now() + 2 * DAY)
+
+
+def _attended(ctx: Ctx, *, ended: bool) -> Booking:
+    # Both participants joined; `ended`: the session's time is over.
+    b = ctx.started(ago=dt.timedelta(minutes=20))
+    b.as_student.rpc("join_mini_session", session_id=b.session_id)
+    b.as_mentor.rpc("join_mini_session", session_id=b.session_id)
+    if ended:
+        shift_session(ctx.db, b.session_id, -dt.timedelta(hours=1))
+    return b
+
+
 def _sched_not_claimed(ctx: Ctx) -> tuple[Api, dict[str, Any]]:
     b = ctx.scheduled()
     return b.as_mentor, _schedule_args(b, ctx.now() + 5 * DAY)
@@ -238,8 +255,9 @@ CASES: list[Case] = [
     Case("schedule_mini_session", "22023", "location", lambda c: _sched(c, location="x" * 501)),
     Case("schedule_mini_session", "22023", "timezone", lambda c: _sched(c, timezone="EST5EDT4")),
     Case("schedule_mini_session", "PT404", "request_not_found", lambda c: _sched(c, request_id=uuid.uuid4())),
-    Case("schedule_mini_session", "42501", "not_claiming_mentor",
+    Case("schedule_mini_session", "42501", "not_pool_mentor",
          lambda c: (lambda b: (b.as_student, _schedule_args(b, c.now() + 2 * DAY)))(c.claimed())),
+    Case("schedule_mini_session", "42501", "not_claiming_mentor", _sched_released),
     Case("schedule_mini_session", "PT409", "request_not_claimed", _sched_not_claimed),
     Case("schedule_mini_session", "PT409", "outside_student_window", _sched_outside_student),
     Case("schedule_mini_session", "PT409", "outside_mentor_availability", _sched_outside_mentor),
@@ -266,6 +284,8 @@ CASES: list[Case] = [
     Case("cancel_mini_session", "22023", "reason_required", _session_call("scheduled", "mentor", reason=None)),
     Case("cancel_mini_session", "PT404", "session_not_found", _session_call("scheduled", "stranger", reason="x")),
     Case("cancel_mini_session", "PT409", "session_not_active", _session_call("completed", "student", reason="x")),
+    Case("cancel_mini_session", "PT409", "session_attended",
+         lambda c: (lambda b: (b.as_student, {"session_id": b.session_id, "reason": "x"}))(_attended(c, ended=True))),
     # join_mini_session
     Case("join_mini_session", "42501", "not_authenticated", _session_call("started", "nobody")),
     Case("join_mini_session", "22023", "session_id", _session_call("started", "student", session_id=None)),
@@ -303,6 +323,10 @@ CASES: list[Case] = [
     Case("mark_mini_no_show", "42501", "cannot_mark_own_absence", _session_call("started", absent="mentor")),
     Case("mark_mini_no_show", "PT409", "session_not_active", _session_call("completed", absent="student")),
     Case("mark_mini_no_show", "PT409", "no_show_too_early", _session_call("scheduled", absent="student")),
+    Case("mark_mini_no_show", "PT409", "participant_attended",
+         lambda c: (lambda b: (b.as_mentor, {"session_id": b.session_id, "absent": "student"}))(
+             _attended(c, ended=False))),
+    Case("mark_mini_no_show", "PT409", "reporter_not_joined", _session_call("started", absent="student")),
     # rate_mini_session
     Case("rate_mini_session", "42501", "not_authenticated",
          _session_call("completed", "nobody", rating=5, feedback=None)),
@@ -406,18 +430,27 @@ HELPER_HINTS = {
     "clean_reason": {"reason"},
     "clean_tags": {"tags"},
     "check_session_time": {"scheduled_at", "outside_student_window", "outside_mentor_availability"},
+    "check_session_start": {"scheduled_at"},
+    "lock_visible_session": {"session_not_found"},
+    "lock_claimed_request": {"request_not_found"},
     "raise_session_overlap": {"mentor_busy", "student_busy"},
 }
 HINT_PATTERNS = [
     re.compile(r"hint\s*=\s*'([a-z_]+)'"),
     re.compile(r"raise_bad_field\(\s*'([a-z_]+)'"),
     re.compile(r"clean_(?:optional_text|optional_url|text_list)\(\s*'([a-z_]+)'"),
+    re.compile(r"check_(?:text|list)_size\(\s*'([a-z_]+)'"),
 ]
 
 
 def test_every_hint_an_rpc_can_raise_has_a_case_and_every_rpc_is_listed(db: Database) -> None:
     rpcs = db.query(
-        "select p.proname, p.prosrc from pg_catalog.pg_proc as p "
+        # A public RPC is a security-invoker wrapper; its refusals live in the private implementation of the
+        # same name (issue 8 part 9), so both sources count.
+        "select p.proname, p.prosrc || coalesce((select string_agg(i.prosrc, ' ') from pg_catalog.pg_proc as i "
+        "join pg_catalog.pg_namespace as ni on ni.oid = i.pronamespace "
+        "where ni.nspname = 'private' and i.proname = p.proname), '') as prosrc "
+        "from pg_catalog.pg_proc as p "
         "join pg_catalog.pg_namespace as n on n.oid = p.pronamespace "
         "where n.nspname = 'public' and has_function_privilege('authenticated', p.oid, 'execute')"
     )

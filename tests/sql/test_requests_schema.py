@@ -191,6 +191,12 @@ def test_timezones_are_validated_on_every_lifecycle_table(db: Database, lc: Life
 # Sessions: one live session per request, no overlaps per participant
 # ---------------------------------------------------------------------------------------------------------
 
+# Session starts lie within the scheduling horizon (private.settings().max_schedule_ahead, 1 year): a month
+# and two months from today.
+DAY1 = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+DAY2 = (dt.date.today() + dt.timedelta(days=61)).isoformat()
+
+
 def add_session(db: Database, request_id: uuid.UUID, start: str, minutes: int = 60) -> None:
     db.query(
         "insert into public.mini_mentorship_sessions "
@@ -211,32 +217,32 @@ def sqlstate_of(db: Database, request_id: uuid.UUID, start: str, minutes: int = 
 
 def test_a_request_has_at_most_one_live_session(db: Database, lc: Lifecycle) -> None:
     req = lc.request("claimed")
-    add_session(db, req["id"], "2030-01-01 10:00Z")
-    assert sqlstate_of(db, req["id"], "2030-02-01 10:00Z") == "23505", (
+    add_session(db, req["id"], f"{DAY1} 10:00Z")
+    assert sqlstate_of(db, req["id"], f"{DAY2} 10:00Z") == "23505", (
         "a second live session for the same request must violate the one-live-session index"
     )
     db.query("update public.mini_mentorship_sessions set status = 'cancelled' where request_id = %s", (req["id"],))
-    assert sqlstate_of(db, req["id"], "2030-02-01 10:00Z") is None, "after a cancellation, it can be rescheduled"
+    assert sqlstate_of(db, req["id"], f"{DAY2} 10:00Z") is None, "after a cancellation, it can be rescheduled"
 
 
 def test_a_mentor_cannot_hold_overlapping_live_sessions(db: Database, lc: Lifecycle) -> None:
     mentor = lc.mentor()
     first, second, third = (lc.request("claimed", mentor=mentor) for _ in range(3))
-    add_session(db, first["id"], "2030-01-01 10:00Z", 60)
-    assert sqlstate_of(db, second["id"], "2030-01-01 10:30Z", 30) == "23P01", (
+    add_session(db, first["id"], f"{DAY1} 10:00Z", 60)
+    assert sqlstate_of(db, second["id"], f"{DAY1} 10:30Z", 30) == "23P01", (
         "a mentor's second session overlapping the first must violate the exclusion constraint"
     )
-    assert sqlstate_of(db, second["id"], "2030-01-01 11:00Z", 30) is None, "back-to-back sessions are fine"
+    assert sqlstate_of(db, second["id"], f"{DAY1} 11:00Z", 30) is None, "back-to-back sessions are fine"
     db.query("update public.mini_mentorship_sessions set status = 'cancelled' where request_id = %s",
              (first["id"],))
-    assert sqlstate_of(db, third["id"], "2030-01-01 10:00Z", 45) is None, "a cancelled session frees the slot"
+    assert sqlstate_of(db, third["id"], f"{DAY1} 10:00Z", 45) is None, "a cancelled session frees the slot"
 
 
 def test_a_student_cannot_hold_overlapping_live_sessions(db: Database, lc: Lifecycle) -> None:
     student = lc.student()
     first, second = lc.request("claimed", student=student), lc.request("claimed", student=student)
-    add_session(db, first["id"], "2030-01-01 10:00Z", 45)
-    assert sqlstate_of(db, second["id"], "2030-01-01 10:15Z", 30) == "23P01", (
+    add_session(db, first["id"], f"{DAY1} 10:00Z", 45)
+    assert sqlstate_of(db, second["id"], f"{DAY1} 10:15Z", 30) == "23P01", (
         "a student's overlapping second session (with another mentor) must be refused"
     )
 

@@ -152,7 +152,7 @@ def test_an_ended_session_cannot_be_cancelled(db: Database, sessions: Sessions, 
         booking = sessions.scheduled()
         booking.as_student.rpc("cancel_mini_session", session_id=booking.session_id, reason=None)
     else:
-        booking = sessions.started()
+        booking = sessions.in_progress()  # the student joined; the mentor never came
         booking.as_student.rpc("mark_mini_no_show", session_id=booking.session_id, absent="mentor")
     for api, who in [(booking.as_student, "the student"), (booking.as_mentor, "the mentor")]:
         refused_unchanged(db, partial(api.rpc, "cancel_mini_session", session_id=booking.session_id, reason="late"),

@@ -141,7 +141,7 @@ def test_an_ended_session_cannot_be_joined(db: Database, sessions: Sessions, sta
     elif state == "cancelled":
         booking.as_student.rpc("cancel_mini_session", session_id=booking.session_id, reason=None)
     else:
-        booking.as_mentor.rpc("mark_mini_no_show", session_id=booking.session_id, absent="student")
+        booking.as_student.rpc("mark_mini_no_show", session_id=booking.session_id, absent="mentor")
     refused_unchanged(db, lambda: booking.as_student.rpc("join_mini_session", session_id=booking.session_id),
                       code="PT409", hint="session_not_active", status=409, who="the student",
                       what=f"joining a {state} session")

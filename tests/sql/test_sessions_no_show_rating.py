@@ -29,6 +29,7 @@ def sessions(db: Database, make_user: MakeUser, as_user: AsUser) -> Sessions:
 
 def test_the_mentor_marks_an_absent_student_and_the_request_is_cancelled(db: Database, sessions: Sessions) -> None:
     booking = sessions.started(ago=dt.timedelta(minutes=11))
+    booking.as_mentor.rpc("join_mini_session", session_id=booking.session_id)  # the reporter was there
     before = len(events(db, booking.request_id))
 
     marked = booking.as_mentor.rpc("mark_mini_no_show", session_id=booking.session_id, absent="student")
@@ -43,7 +44,7 @@ def test_the_mentor_marks_an_absent_student_and_the_request_is_cancelled(db: Dat
     ), "a student no-show closes the request"
     assert [(e["event"], e["from_status"], e["to_status"], e["actor_role"])
             for e in events(db, booking.request_id)[before:]] == [
-        ("session.no_show", "scheduled", "no-show", "mentor"),
+        ("session.no_show", "in-progress", "no-show", "mentor"),
         ("request.cancelled", "scheduled", "cancelled", "mentor"),
     ]
     assert events(db, booking.request_id)[before]["detail"]["absent"] == "student"
@@ -120,6 +121,7 @@ def test_an_ended_session_cannot_become_a_no_show(db: Database, sessions: Sessio
     if state == "cancelled":
         booking.as_student.rpc("cancel_mini_session", session_id=booking.session_id, reason=None)
     elif state == "no-show":
+        booking.as_student.rpc("join_mini_session", session_id=booking.session_id)
         booking.as_student.rpc("mark_mini_no_show", session_id=booking.session_id, absent="mentor")
     refused_unchanged(db, lambda: booking.as_mentor.rpc("mark_mini_no_show", session_id=booking.session_id,
                                                         absent="student"),

@@ -143,16 +143,17 @@ def test_only_the_claiming_mentor_may_schedule(
 
     refused_unchanged(db, lambda: as_anon.rpc("schedule_mini_session", **args), code="42501", hint=None,
                       status=401, who="anon", what="scheduling a session")
+    # Only pool mentors schedule: anyone else is told so before any request is looked up (issue 8).
     refused_unchanged(db, lambda: booking.as_student.rpc("schedule_mini_session", **args), code="42501",
-                      hint="not_claiming_mentor", status=403, who="the request's student",
+                      hint="not_pool_mentor", status=403, who="the request's student",
                       what="scheduling their own request")
     refused_unchanged(db, lambda: as_admin.rpc("schedule_mini_session", **args), code="42501",
-                      hint="not_claiming_mentor", status=403, who="an admin", what="scheduling a request")
+                      hint="not_pool_mentor", status=403, who="an admin", what="scheduling a request")
     refused_unchanged(db, lambda: other_mentor.rpc("schedule_mini_session", **args), code="PT404",
                       hint="request_not_found", status=404, who="another pool mentor",
                       what="scheduling a request claimed by someone else (not visible to them)")
-    refused_unchanged(db, lambda: outsider.rpc("schedule_mini_session", **args), code="PT404",
-                      hint="request_not_found", status=404, who="another student", what="scheduling a request")
+    refused_unchanged(db, lambda: outsider.rpc("schedule_mini_session", **args), code="42501",
+                      hint="not_pool_mentor", status=403, who="another student", what="scheduling a request")
     missing = {**args, "request_id": uuid.uuid4()}
     refused_unchanged(db, lambda: booking.as_mentor.rpc("schedule_mini_session", **missing),
                       code="PT404", hint="request_not_found", status=404, who="the mentor",
@@ -502,7 +503,7 @@ def test_only_a_scheduled_session_can_be_moved(db: Database, sessions: Sessions,
     elif state == "cancelled":
         booking.as_student.rpc("cancel_mini_session", session_id=booking.session_id, reason=None)
     elif state == "no-show":
-        booking.as_mentor.rpc("mark_mini_no_show", session_id=booking.session_id, absent="student")
+        booking.as_student.rpc("mark_mini_no_show", session_id=booking.session_id, absent="mentor")
     assert session_row(db, booking.session_id)["status"] == state
     refused_unchanged(
         db, lambda: booking.as_mentor.rpc("reschedule_mini_session", session_id=booking.session_id,
