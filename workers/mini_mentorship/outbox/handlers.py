@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TextIO
+from typing import IO
 
 from pydantic import ValidationError
 
@@ -31,7 +31,7 @@ class ConsoleEmail:
 
     `payload=False` leaves the payload out of the line (the demo's short output)."""
 
-    def __init__(self, stream: TextIO | None = None, *, payload: bool = True) -> None:
+    def __init__(self, stream: IO[str] | None = None, *, payload: bool = True) -> None:
         self._stream = stream
         self._payload = payload
 
@@ -52,7 +52,7 @@ class ConsoleEmail:
 def default_registry(
     settings: WorkerSettings,
     *,
-    email_stream: TextIO | None = None,
+    email_stream: IO[str] | None = None,
     email_payload: bool = True,
     jitsi: JitsiSettings | None = None,
 ) -> Registry:
