@@ -127,15 +127,19 @@ def test_request_claimed_is_cancelled_when_the_request_was_cancelled(db: Databas
     assert outcome(db, "request_cancelled", booking.mentor) == DELIVERED, "the mentor loses the claim: told"
 
 
-def test_request_expired_is_a_fact(db: Database, make_user: MakeUser, as_user: AsUser) -> None:
-    student = make_user("student")
-    req = create_request(as_user(student))
-    db.query("update public.mini_mentorship_requests set expires_at = now() - interval '1 minute' where id = %s",
-             (req["id"],))
-    assert db.scalar("select private.expire_requests()") == 1
+def test_request_expired_is_a_fact_for_a_student_who_still_exists(
+    db: Database, make_user: MakeUser, as_user: AsUser
+) -> None:
+    stays, leaves = make_user("student"), make_user("student")
+    for student in (stays, leaves):
+        create_request(as_user(student))
+    db.query("update public.mini_mentorship_requests set expires_at = now() - interval '1 minute'")
+    assert db.scalar("select private.expire_requests()") == 2
+    delete_account(db, leaves)
     drain(db)
-    assert outcome(db, "request_created", student) == DELIVERED
-    assert outcome(db, "request_expired", student) == DELIVERED
+    assert outcome(db, "request_created", stays) == DELIVERED
+    assert outcome(db, "request_expired", stays) == DELIVERED
+    assert outcome(db, "request_expired", leaves) == cancelled(relevance.RECIPIENT_DELETED)
 
 
 # --- sessions ----------------------------------------------------------------------------------------------
@@ -205,13 +209,18 @@ def test_follow_up_goes_out_for_a_completed_session_that_still_exists(db: Databa
     assert outcome(db, "follow_up", gone.student) == cancelled(relevance.RECIPIENT_DELETED)
 
 
-def test_a_no_show_is_a_fact(db: Database, sessions: Sessions) -> None:
+def test_a_no_show_is_a_fact_that_outlives_its_session(db: Database, sessions: Sessions) -> None:
     booking = sessions.started()
     booking.as_student.rpc("mark_mini_no_show", session_id=booking.session_id, absent="mentor")
+    gone = sessions.started()
+    gone.as_student.rpc("mark_mini_no_show", session_id=gone.session_id, absent="mentor")
+    delete_account(db, gone.mentor)  # the cascade removes the session the no-show was about
     drain(db)
     for who in (booking.student, booking.mentor):
         assert outcome(db, "session_scheduled", who) == cancelled("the session is already no-show")
         assert outcome(db, "session_no_show", who) == DELIVERED
+    assert outcome(db, "session_no_show", gone.student) == DELIVERED, "what happened stays true"
+    assert outcome(db, "session_no_show", gone.mentor) == cancelled(relevance.RECIPIENT_DELETED)
 
 
 # --- reminders (queued by the tick; the rule is ready for it) ----------------------------------------------
