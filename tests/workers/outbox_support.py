@@ -6,7 +6,9 @@ knobs from environment variables the test sets for that process (no global state
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import os
 import sys
 import time
@@ -16,8 +18,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from mini_mentorship.outbox import logs
 from mini_mentorship.outbox.queue import Job
 from mini_mentorship.outbox.registry import ConnectionFactory, Delivered, Outcome, Registry, Skip
+from mini_mentorship.outbox.worker import Worker
 from mini_mentorship.settings import WorkerSettings
 from tests.conftest import Database
 
@@ -62,6 +66,21 @@ def worker_env(**extra: str) -> dict[str, str]:
 def worker_command(*args: str) -> list[str]:
     """`mini-mentorship worker run ARGS` as a subprocess command line (this interpreter, this worktree)."""
     return [sys.executable, "-c", "from mini_mentorship.cli import app; app()", "worker", "run", *args]
+
+
+def run_once(db: Database, registry: Registry, **overrides: Any) -> tuple[Worker, str]:
+    """A real worker with --once semantics, run in this thread on a logger of its own; the worker and its log."""
+    out = io.StringIO()
+    logger = logging.getLogger(f"test.worker.{uuid.uuid4().hex}")
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logs.TextFormatter())
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    settings = WorkerSettings(**{"poll_interval": 0.2, "lease_seconds": 30, "job_timeout": 10.0, **overrides})
+    worker = Worker(db.url, registry, settings, once=True, logger=logger)
+    assert worker.run() == 0
+    return worker, out.getvalue()
 
 
 # --- handlers --------------------------------------------------------------------------------------------

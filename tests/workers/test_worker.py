@@ -28,6 +28,7 @@ from mini_mentorship.settings import WorkerSettings
 from tests.conftest import Database
 from tests.workers.outbox_support import enqueue, job, skip_stale, statuses, worker_command, worker_env
 
+MakeUser = Callable[..., uuid.UUID]
 FAST = {"poll_interval": 0.2, "lease_seconds": 30, "job_timeout": 5.0, "shutdown_grace": 5.0}
 
 
@@ -78,10 +79,11 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> float:
     return time.monotonic() - start
 
 
-def test_once_drains_due_jobs_rescues_dead_leases_and_exits(db: Database) -> None:
-    ids = enqueue(db, 5, payload={"recipient_id": "u-1"})
-    later = enqueue(db, 1, run_at="2999-01-01")
-    [dead] = enqueue(db, 1)
+def test_once_drains_due_jobs_rescues_dead_leases_and_exits(db: Database, make_user: MakeUser) -> None:
+    someone = {"recipient_id": str(make_user())}  # the console handler sends only to someone who exists
+    ids = enqueue(db, 5, payload=someone)
+    later = enqueue(db, 1, run_at="2999-01-01", payload=someone)
+    [dead] = enqueue(db, 1, payload=someone)
     db.query("update private.outbox set status = 'running', attempts = 1, locked_by = 'ghost', "
              "locked_until = now() - interval '1 second' where id = %s", (dead,))
     printed = io.StringIO()
@@ -92,7 +94,8 @@ def test_once_drains_due_jobs_rescues_dead_leases_and_exits(db: Database) -> Non
     assert job(db, dead)["attempts"] == 2, "the dead worker's job was rescued as a second attempt"
     assert job(db, later[0])["status"] == "pending", "--once leaves jobs that are not due yet"
     assert worker.tally.succeeded == 6
-    assert printed.getvalue().count("[console email] template=request_created recipient=u-1") == 5
+    line = f"[console email] template=request_created recipient={someone['recipient_id']}"
+    assert printed.getvalue().count(line) == 6
     assert f"email request_created job={ids[0]} attempt=1/5 succeeded in" in log, "one readable line per job"
 
 
@@ -158,11 +161,12 @@ def test_heartbeats_keep_a_long_job_from_being_taken_over(db: Database) -> None:
     assert job(db, job_id)["attempts"] == 1
 
 
-def test_listen_wakes_the_worker_long_before_the_poll_interval(db: Database) -> None:
+def test_listen_wakes_the_worker_long_before_the_poll_interval(db: Database, make_user: MakeUser) -> None:
+    someone = {"recipient_id": str(make_user())}
     with background(db, Registry({"email": ConsoleEmail(io.StringIO())}), poll_interval=30) as worker:
         wait_for(lambda: worker.listening)
         time.sleep(0.2)  # the worker is now waiting on its (30 s) poll
-        [job_id] = enqueue(db)
+        [job_id] = enqueue(db, payload=someone)
         took = wait_for(lambda: job(db, job_id)["status"] == "succeeded", timeout=5)
     assert took < 2, f"a NOTIFY should wake the worker at once, took {took:.2f} s with a 30 s poll"
 

@@ -1,12 +1,17 @@
-"""`mini-mentorship demo`: reset the demo database, walk one mentorship through the API, show the result.
+"""`mini-mentorship demo`: reset the demo database, walk one mentorship through the API, show the result,
+then drain the outbox it filled with the real worker.
 
 Every step runs as the seed user it names, on a connection as `authenticator`, exactly as PostgREST runs the
-app's supabase-js call (`caller.begin_request`): what you see is what RLS and the RPCs allow that person.
+app's supabase-js call (`caller.begin_request`): what you see is what RLS and the RPCs allow that person. The
+transitions queued their notifications (and the Jitsi link job) in `private.outbox`; the demo lists them, runs
+`Worker(..., once=True)` in-process with the default handlers (emails printed by the console handler, the link
+made by the Jitsi provider, which queues the session's announcements), and lists the outbox again.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +27,9 @@ from rich.table import Table
 
 from . import db as dbmod
 from .caller import begin_request, claims_for
-from .settings import Settings
+from .outbox.handlers import default_registry
+from .outbox.worker import Worker, WorkerError
+from .settings import Settings, WorkerSettings
 
 # Seed users (supabase/seed.sql).
 ADA = uuid.UUID("00000000-0000-4000-a000-000000000001")
@@ -44,6 +51,22 @@ from pg_catalog.pg_class as c
 join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
 where n.nspname = 'public' and c.relkind in ('r', 'p')
 order by c.relname
+"""
+
+OUTBOX_SQL = """
+select
+    o.kind,
+    coalesce(o.template, '-') as template,
+    coalesce(
+        p.display_name,
+        case when o.kind = 'meeting_link' then 'session v' || (o.payload ->> 'sequence') else '?' end
+    ) as recipient,
+    o.status,
+    o.attempts,
+    coalesce(o.last_error, '') as note
+from private.outbox as o
+left join private.people as p on p.id::text = o.payload ->> 'recipient_id'
+order by o.created_at, o.id
 """
 
 Conn = psycopg.Connection[dict[str, Any]]
@@ -102,6 +125,10 @@ def run_demo(url: str, settings: Settings, console: Console) -> None:
         lifecycle(walk)
         show_steps(walk.steps, console)
         show_state(walk.admin, console)
+        show_outbox(walk.admin, console, "What the mentorship queued (private.outbox, for the workers)")
+        drain_outbox(url, console)
+        show_outbox(walk.admin, console, "The outbox after `mini-mentorship worker run --once`")
+        show_link(walk.admin, console)
     finally:
         walk.close()
 
@@ -145,6 +172,17 @@ def lifecycle(walk: Walkthrough) -> None:
     walk.run(
         ADA, "cannot join yet", rpc("join_mini_session", session_id=session[0]["id"]), str,
     )
+    later = walk.admin.execute(
+        "select (%s::date + time '11:00') at time zone 'America/Chicago' as at", (tomorrow,)
+    ).fetchone()
+    assert later is not None
+    walk.run(
+        LINUS,
+        "moves it to 11:00 before the worker made its link",
+        rpc("reschedule_mini_session", session_id=session[0]["id"], scheduled_at=later["at"],
+            reason="A clash with a team meeting"),
+        lambda rows: f"session at {rows[0]['scheduled_at']} UTC, version {rows[0]['sequence']}",
+    )
     walk.run(
         ADA, "reads her sessions (from('mini_mentorship_sessions').select)",
         lambda conn: conn.execute("select status, duration_minutes from public.mini_mentorship_sessions").fetchall(),
@@ -178,7 +216,36 @@ def show_state(conn: Conn, console: Console) -> None:
     console.print("[bold]Audit trail[/] (mini_mentorship_events): " + " → ".join(
         f"{e['event']} by {e['actor']}" for e in events
     ))
-    jobs = conn.execute("select kind, status, dedupe_key from private.outbox order by id").fetchall()
-    console.print("[bold]Outbox[/] (private.outbox, for the workers): " + (
-        ", ".join(f"{j['kind']} {j['status']} ({j['dedupe_key']})" for j in jobs) or "empty"
-    ))
+
+
+def show_outbox(conn: Conn, console: Console, title: str) -> None:
+    table = Table("kind", "template", "to", "status", "tries", "reason (cancelled, failed)", title=title)
+    for job in conn.execute(OUTBOX_SQL).fetchall():
+        table.add_row(job["kind"], job["template"], job["recipient"], job["status"], str(job["attempts"]),
+                      job["note"])
+    console.print(table)
+
+
+def drain_outbox(url: str, console: Console) -> None:
+    """The real worker, once, in this process: emails printed into the demo's output, the Jitsi link made."""
+    console.print("[bold]Running the worker once[/] (console email handler, Jitsi meeting provider):")
+    quiet = logging.getLogger(f"{__name__}.worker")  # the tables say what happened; no log lines in the demo
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False
+    settings = WorkerSettings(pool_mode="direct", listen=False, poll_interval=0.5)
+    try:
+        registry = default_registry(settings, email_stream=console.file, email_payload=False)
+    except WorkerError as exc:
+        raise ValueError(str(exc)) from None
+    worker = Worker(url, registry, settings, once=True, logger=quiet)
+    worker.run()
+    t = worker.tally
+    console.print(f"worker done: {t.succeeded} succeeded, {t.cancelled} cancelled, {t.retried} to retry, "
+                  f"{t.failed} failed", highlight=False)
+
+
+def show_link(conn: Conn, console: Console) -> None:
+    for row in conn.execute(
+        "select meeting_link from public.mini_mentorship_sessions where meeting_link is not null order by id"
+    ).fetchall():
+        console.print(f"The session's Jitsi link, written by the worker:\n  {row['meeting_link']}", highlight=False)
