@@ -388,6 +388,7 @@ def test_completing_queues_follow_up_for_both(db: Database, sessions: Sessions) 
 
 def test_a_no_show_tells_both(db: Database, sessions: Sessions) -> None:
     booking = sessions.started()
+    booking.as_student.rpc("join_mini_session", session_id=booking.session_id)  # the reporter was there
     before = emails(db)
     booking.as_student.rpc("mark_mini_no_show", session_id=booking.session_id, absent="mentor")
     event = event_id(db, booking.request_id, "session.no_show", booking.session_id)
