@@ -211,9 +211,10 @@ def test_follow_up_goes_out_for_a_completed_session_that_still_exists(db: Databa
 
 def test_a_no_show_is_a_fact_that_outlives_its_session(db: Database, sessions: Sessions) -> None:
     booking = sessions.started()
-    booking.as_student.rpc("mark_mini_no_show", session_id=booking.session_id, absent="mentor")
     gone = sessions.started()
-    gone.as_student.rpc("mark_mini_no_show", session_id=gone.session_id, absent="mentor")
+    for session in (booking, gone):  # the student was there, the mentor was not
+        session.as_student.rpc("join_mini_session", session_id=session.session_id)
+        session.as_student.rpc("mark_mini_no_show", session_id=session.session_id, absent="mentor")
     delete_account(db, gone.mentor)  # the cascade removes the session the no-show was about
     drain(db)
     for who in (booking.student, booking.mentor):
