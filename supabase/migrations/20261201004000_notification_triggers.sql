@@ -164,12 +164,18 @@ begin
         -- One per claim: release_count tells the claims of one request apart.
         perform private.enqueue_email(
             'request_claimed', new.student_id, format('%s:%s', new.id, new.release_count),
-            ids || jsonb_build_object('recipient_role', 'student', 'mentor_id', new.claimed_by_mentor_id)
+            ids || jsonb_build_object(
+                'recipient_role', 'student', 'mentor_id', new.claimed_by_mentor_id,
+                'release_count', new.release_count
+            )
         );
     elsif old.status = 'claimed' and new.status = 'open' then
         perform private.enqueue_email(
             'request_released', new.student_id, format('%s:%s', new.id, new.release_count),
-            ids || jsonb_build_object('recipient_role', 'student', 'mentor_id', old.claimed_by_mentor_id)
+            ids || jsonb_build_object(
+                'recipient_role', 'student', 'mentor_id', old.claimed_by_mentor_id,
+                'release_count', new.release_count
+            )
         );
     elsif new.status = 'expired' then
         perform private.enqueue_email(

@@ -58,9 +58,11 @@ def event_id(db: Database, request_id: Any, event: str, session_id: Any = None) 
 
 
 def request_email(template: str, recipient: Any, role: str, request_id: Any, purpose: str, event: int,
-                  **ids: Any) -> Job:
+                  release_count: int | None = None, **ids: Any) -> Job:
     payload = {"recipient_id": str(recipient), "recipient_role": role, "request_id": str(request_id),
                "event_id": event, **{k: str(v) for k, v in ids.items()}}
+    if release_count is not None:  # claims and releases name the claim they are about
+        payload["release_count"] = release_count
     return (template, str(recipient), f"email:{template}:{purpose}:{recipient}", payload)
 
 
@@ -111,7 +113,7 @@ def test_claiming_queues_request_claimed_once_per_claim(db: Database, sessions: 
 
     as_user(mentor).rpc("claim_mini_request", request_id=req["id"])
     first = request_email("request_claimed", student, "student", req["id"], f"{req['id']}:0",
-                          event_id(db, req["id"], "request.claimed"), mentor_id=mentor)
+                          event_id(db, req["id"], "request.claimed"), 0, mentor_id=mentor)
     assert new_emails(db, before) == [first], "a claim tells the student who claimed it"
 
     after_claim = emails(db)
@@ -122,7 +124,7 @@ def test_claiming_queues_request_claimed_once_per_claim(db: Database, sessions: 
     as_user(mentor).rpc("release_mini_request", request_id=req["id"], reason="Too busy this week")
     as_user(other).rpc("claim_mini_request", request_id=req["id"])
     second = request_email("request_claimed", student, "student", req["id"], f"{req['id']}:1",
-                           event_id(db, req["id"], "request.claimed"), mentor_id=other)
+                           event_id(db, req["id"], "request.claimed"), 1, mentor_id=other)
     assert second in emails(db) and first in emails(db), (
         "claiming again after a release is a new claim: a second request_claimed with its own key"
     )
@@ -134,7 +136,7 @@ def test_releasing_queues_request_released_for_the_student(db: Database, session
     booking.as_mentor.rpc("release_mini_request", request_id=booking.request_id, reason="Something came up")
     expected = request_email("request_released", booking.student, "student", booking.request_id,
                              f"{booking.request_id}:1", event_id(db, booking.request_id, "request.released"),
-                             mentor_id=booking.mentor)
+                             1, mentor_id=booking.mentor)
     assert new_emails(db, before) == [expected], "a release tells the student, naming the mentor who let go"
 
     after = emails(db)
@@ -149,7 +151,7 @@ def test_the_stale_claim_sweep_queues_request_released(db: Database, sessions: S
     assert db.scalar("select private.release_stale_claims(interval '0 seconds')") == 1
     expected = request_email("request_released", booking.student, "student", booking.request_id,
                              f"{booking.request_id}:1", event_id(db, booking.request_id, "request.released"),
-                             mentor_id=booking.mentor)
+                             1, mentor_id=booking.mentor)
     assert new_emails(db, before) == [expected], "a claim released by the sweep is told like any release"
     after = emails(db)
     assert db.scalar("select private.release_stale_claims(interval '0 seconds')") == 0
@@ -443,5 +445,5 @@ def test_a_whole_mentorship_queues_each_notification_exactly_once(db: Database, 
     keys = [j[2] for j in emails(db)]
     assert len(keys) == len(set(keys)), "every job has its own dedupe key"
     assert all(set(j[3]) <= {"recipient_id", "recipient_role", "request_id", "session_id", "sequence",
-                             "event_id", "mentor_id"} for j in emails(db)), "payloads carry ids only"
+                             "event_id", "mentor_id", "release_count"} for j in emails(db)), "payloads carry ids only"
     assert booking.session is not None

@@ -62,12 +62,8 @@ Conn = psycopg.Connection[Any]
 Payload = Mapping[str, Any]
 
 
-def skip_reason(conn: Conn, template: str | None, payload: Payload, *, dedupe_key: str | None = None) -> str | None:
-    """None when the email `template` with this payload is still worth sending now, else why not.
-
-    `dedupe_key` is the job's key; `request_claimed` reads the release count it was queued under from it when
-    the payload does not carry `release_count`.
-    """
+def skip_reason(conn: Conn, template: str | None, payload: Payload) -> str | None:
+    """None when the email `template` with this payload is still worth sending now, else why not."""
     if not template:
         raise PermanentError("an email job needs a template")
     rule = RULES.get(template)
@@ -75,13 +71,13 @@ def skip_reason(conn: Conn, template: str | None, payload: Payload, *, dedupe_ke
         raise PermanentError(f"no relevance rule for email template {template!r}")
     if not _one(conn, PERSON_SQL, _uuid(payload, "recipient_id"))["found"]:
         return RECIPIENT_DELETED
-    return rule(conn, payload, dedupe_key) if rule else None
+    return rule(conn, payload) if rule else None
 
 
 # --- rules ---------------------------------------------------------------------------------------------------
 
 
-def _session_notice(conn: Conn, payload: Payload, dedupe_key: str | None) -> str | None:
+def _session_notice(conn: Conn, payload: Payload) -> str | None:
     """session_scheduled / session_rescheduled: the session is live and at the announced version."""
     session = _one(conn, SESSION_SQL, _uuid(payload, "session_id"))
     if not session:
@@ -95,7 +91,7 @@ def _session_notice(conn: Conn, payload: Payload, dedupe_key: str | None) -> str
     return None
 
 
-def _reminder(conn: Conn, payload: Payload, dedupe_key: str | None) -> str | None:
+def _reminder(conn: Conn, payload: Payload) -> str | None:
     """reminder_24h / reminder_1h: the session is scheduled, at the same version, and still ahead."""
     session = _one(conn, SESSION_SQL, _uuid(payload, "session_id"))
     if not session:
@@ -113,7 +109,7 @@ def _reminder(conn: Conn, payload: Payload, dedupe_key: str | None) -> str | Non
     return None
 
 
-def _follow_up(conn: Conn, payload: Payload, dedupe_key: str | None) -> str | None:
+def _follow_up(conn: Conn, payload: Payload) -> str | None:
     """follow_up: the session is completed (rate it)."""
     session = _one(conn, SESSION_SQL, _uuid(payload, "session_id"))
     if not session:
@@ -123,7 +119,7 @@ def _follow_up(conn: Conn, payload: Payload, dedupe_key: str | None) -> str | No
     return None
 
 
-def _request_claimed(conn: Conn, payload: Payload, dedupe_key: str | None) -> str | None:
+def _request_claimed(conn: Conn, payload: Payload) -> str | None:
     """request_claimed: the same claim still holds the request (same mentor, same release count)."""
     request = _one(conn, REQUEST_SQL, _uuid(payload, "request_id"))
     if not request:
@@ -134,13 +130,13 @@ def _request_claimed(conn: Conn, payload: Payload, dedupe_key: str | None) -> st
         return f"the request was {request['status']}"
     if (
         request["claimed_by_mentor_id"] != _uuid(payload, "mentor_id")
-        or request["release_count"] != _queued_release_count(payload, dedupe_key)
+        or request["release_count"] != _int(payload, "release_count")
     ):
         return REQUEST_RECLAIMED
     return None
 
 
-Rule = Callable[[Conn, Payload, str | None], str | None]
+Rule = Callable[[Conn, Payload], str | None]
 RULES: dict[str, Rule] = {
     "session_scheduled": _session_notice,
     "session_rescheduled": _session_notice,
@@ -152,17 +148,6 @@ RULES: dict[str, Rule] = {
 
 
 # --- reading the payload and the rows ------------------------------------------------------------------------
-
-
-def _queued_release_count(payload: Payload, dedupe_key: str | None) -> int:
-    """The request's release_count when the claim email was queued: the payload's, else the dedupe key's
-    (`email:request_claimed:<request>:<release_count>:<recipient>`, written by the notification trigger)."""
-    if "release_count" in payload:
-        return _int(payload, "release_count")
-    parts = (dedupe_key or "").split(":")
-    if len(parts) == 5 and parts[:2] == ["email", "request_claimed"] and parts[3].isdigit():
-        return int(parts[3])
-    raise PermanentError(f"cannot tell which claim this email announces (dedupe key {dedupe_key!r})")
 
 
 def _uuid(payload: Payload, key: str) -> uuid.UUID:

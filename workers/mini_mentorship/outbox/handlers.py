@@ -37,7 +37,7 @@ class ConsoleEmail:
 
     def __call__(self, job: Job, connect: ConnectionFactory) -> Outcome:
         with connect() as conn:
-            reason = skip_reason(conn, job.template, job.payload, dedupe_key=job.dedupe_key)
+            reason = skip_reason(conn, job.template, job.payload)
         if reason is not None:
             return Skip(reason)
         stream = self._stream or sys.stdout
