@@ -18,6 +18,16 @@ public.request_mini_meeting_link(uuid),
 public.mini_mentorship_analytics(timestamptz, timestamptz)
 to authenticated;
 
+-- The security-definer implementations of those RPCs (schema private, not exposed by the Data API): the
+-- public functions are security invoker and call them (issue 8 part 9).
+grant execute on function
+private.browse_mini_requests(text[], integer[], text[], text[], text, text, integer),
+private.claim_mini_request(uuid),
+private.release_mini_request(uuid, text),
+private.cancel_mini_request(uuid, text),
+private.mini_mentorship_analytics(timestamptz, timestamptz)
+to authenticated;
+
 -- Helpers that policies call (policies run as the caller).
 grant execute on function
 private.is_admin(),
