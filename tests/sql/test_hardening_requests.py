@@ -15,9 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -517,6 +519,53 @@ def test_the_operator_sets_the_release_limit(db: Database, lc: Lifecycle, as_use
     refused(lambda: as_user(mentor).rpc("release_mini_request", request_id=req["id"], reason="x"),
             code="PT429", hint="release_limit_reached", who="a mentor", what="releasing with a limit of 0")
     assert request_row(db, req["id"])["status"] == "claimed"
+
+
+PARALLEL_RELEASES = 6
+
+
+def test_parallel_releases_cannot_slip_past_the_limit(db: Database, lc: Lifecycle, as_user: AsUser) -> None:
+    """The count and the release are serialised per mentor: of six releases at once, exactly one fits."""
+    db.query("update private.settings set max_releases_per_mentor_per_day = 1")
+    for round_no in range(5):
+        mentor = lc.mentor()
+        held = [lc.request("claimed", mentor=mentor)["id"] for _ in range(PARALLEL_RELEASES)]
+        apis = [as_user(mentor) for _ in held]  # one connection per call
+        for api in apis:
+            api.query("select 1")
+        barrier = threading.Barrier(PARALLEL_RELEASES)
+
+        def release(api: Api, request_id: uuid.UUID, barrier: threading.Barrier = barrier) -> object:
+            barrier.wait(timeout=30)
+            try:
+                return api.rpc("release_mini_request", request_id=request_id, reason="Too busy")["status"]
+            except ApiError as err:
+                return (err.code, err.hint)
+
+        with ThreadPoolExecutor(max_workers=PARALLEL_RELEASES) as pool:
+            outcomes = list(pool.map(release, apis, held))
+        assert sorted(map(str, outcomes)) == sorted(
+            ["open"] + [str(("PT429", "release_limit_reached"))] * (PARALLEL_RELEASES - 1)
+        ), f"round {round_no}: exactly one of {PARALLEL_RELEASES} parallel releases fits a limit of 1: {outcomes}"
+        assert db.scalar(
+            "select count(*) from public.mini_mentorship_events where actor_id = %s and event = 'request.released'",
+            (mentor,),
+        ) == 1
+
+
+def test_helpers_given_nulls_answer_false_or_empty_never_null(db: Database) -> None:
+    checks = {
+        "select private.is_pool_mentor(null)": False,
+        "select private.user_was_deleted(null, null)": False,
+        "select private.is_valid_timezone(null)": False,
+        "select private.clean_tags(null) = '{}'::text[]": True,
+        "select private.check_time_slots(null) = '[]'::jsonb": True,
+        "select private.check_time_slots('null'::jsonb) = '[]'::jsonb": True,
+    }
+    for query, expected in checks.items():
+        assert db.scalar(query) is expected, f"{query} must be {expected}"
+    with pytest.raises(psycopg.errors.InvalidParameterValue):
+        db.query("select private.clean_reason(null)")
 
 
 # ---------------------------------------------------------------------------------------------------------
