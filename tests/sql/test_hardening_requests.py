@@ -701,3 +701,42 @@ def test_anonymous_users_keep_their_other_read_paths(db: Database, lc: Lifecycle
 def test_the_service_role_is_not_an_anonymous_user(db: Database, lc: Lifecycle, as_service_role: Api) -> None:
     row = create_request(as_service_role, student_id=lc.student())
     assert row["status"] == "open", "server-side code still creates requests for a student"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The restructure: thin invoker wrappers in public, definer implementations in private
+# ---------------------------------------------------------------------------------------------------------
+
+REQUEST_RPCS = {
+    "claim_mini_request": "uuid",
+    "release_mini_request": "uuid, text",
+    "cancel_mini_request": "uuid, text",
+    "browse_mini_requests": "text[], integer[], text[], text[], text, text, integer",
+    "mini_mentorship_analytics": "timestamptz, timestamptz",
+}
+
+
+@pytest.mark.parametrize("name", sorted(REQUEST_RPCS))
+def test_each_request_rpc_is_a_thin_invoker_wrapper_over_its_private_implementation(db: Database, name: str) -> None:
+    args = REQUEST_RPCS[name]
+    rows = {
+        r["schema"]: r
+        for r in db.query(
+            "select n.nspname as schema, p.prosecdef, l.lanname, p.provolatile, p.proconfig, "
+            "pg_get_function_arguments(p.oid) as arguments, p.prorettype::regtype::text as returns, "
+            "p.proretset, p.prosrc "
+            "from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang "
+            "where p.oid in (%s::regprocedure, %s::regprocedure)",
+            (f"public.{name}({args})", f"private.{name}({args})"),
+        )
+    }
+    public, private = rows["public"], rows["private"]
+    assert not public["prosecdef"] and public["lanname"] == "sql", f"public.{name} is a security invoker SQL function"
+    assert private["prosecdef"], f"private.{name} is security definer"
+    for key in ("arguments", "returns", "proretset", "provolatile", "proconfig"):
+        assert public[key] == private[key], f"public.{name} and private.{name} differ in {key}"
+    assert f"private.{name}(" in public["prosrc"] and "=>" in public["prosrc"], (
+        f"public.{name} only calls private.{name} with named arguments"
+    )
+    for keyword in ("if ", "case ", "where ", "raise"):
+        assert keyword not in public["prosrc"].lower(), f"public.{name} holds no logic ({keyword.strip()!r} found)"
