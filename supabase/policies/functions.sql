@@ -18,9 +18,15 @@ public.request_mini_meeting_link(uuid),
 public.mini_mentorship_analytics(timestamptz, timestamptz)
 to authenticated;
 
--- The session RPC implementations behind the security-invoker public wrappers (issue 8 part 9): same
--- names in private, which the Data API does not expose; only `authenticated` may execute them.
+-- The security-definer implementations of the RPCs (same names in schema private, which the Data API does
+-- not expose): the public functions are security invoker and call them (issue 8 part 9); only
+-- `authenticated` may execute them.
 grant execute on function
+private.browse_mini_requests(text[], integer[], text[], text[], text, text, integer),
+private.claim_mini_request(uuid),
+private.release_mini_request(uuid, text),
+private.cancel_mini_request(uuid, text),
+private.mini_mentorship_analytics(timestamptz, timestamptz),
 private.schedule_mini_session(uuid, timestamptz, integer, text, text, text, text, text),
 private.reschedule_mini_session(uuid, timestamptz, text),
 private.cancel_mini_session(uuid, text),

@@ -245,7 +245,8 @@ EVENTS = TableRules(
         "detail": "'{}'::jsonb",
         "at": _TS,
     },
-    # keyed by the request whose history the events are
+    # keyed by the request whose history the events are; a claiming mentor sees a request's events only from
+    # their current claim on (test_select counts them), never what earlier mentors did
     select={
         "anon": DENIED,
         "owner": {"R_open", "R_claimed", "R_sched"},
@@ -347,9 +348,11 @@ RPCS: dict[str, RpcRules] = {
         owner=("42501", "not_claiming_mentor"), **{a: _HIDDEN_REQUEST for a in _OUTSIDERS},
         claiming_mentor=OK, admin=("42501", "not_claiming_mentor"),
     ),
+    # R_open is visible to pool mentors (they may browse it), not to other students or mentors outside the pool
     "cancel_mini_request": _rpc(
         {"request_id": "{R_open}", "reason": "probe"},
-        owner=OK, **{a: ("42501", "not_request_owner") for a in _OUTSIDERS},
+        owner=OK, other_student=_HIDDEN_REQUEST, pool_mentor=("42501", "not_request_owner"),
+        non_pool_mentor=_HIDDEN_REQUEST, other_mentor=("42501", "not_request_owner"),
         claiming_mentor=("42501", "not_request_owner"), admin=OK,
     ),
     # only pool mentors schedule (issue 8): the others are refused before the request is looked up

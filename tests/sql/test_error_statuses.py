@@ -239,6 +239,18 @@ def _browse(ctx: Ctx, **args: Any) -> tuple[Api, dict[str, Any]]:
     return ctx.stranger("mentor"), args
 
 
+def _guest(ctx: Ctx) -> Api:
+    """A pool mentor whose JWT is a Supabase anonymous sign-in (is_anonymous: true)."""
+    api = ctx.stranger("mentor")
+    api.claims["is_anonymous"] = True
+    return api
+
+
+def _release_over_limit(ctx: Ctx) -> tuple[Api, dict[str, Any]]:
+    ctx.db.query("update private.settings set max_releases_per_mentor_per_day = 0")
+    return _request_call("claimed", "mentor")(ctx)
+
+
 SOON = dt.timedelta(minutes=5)
 
 CASES: list[Case] = [
@@ -352,8 +364,10 @@ CASES: list[Case] = [
     Case("mini_mentorship_analytics", "42501", "not_admin", lambda c: (c.stranger("mentor"), {})),
     Case("mini_mentorship_analytics", "22023", "since",
          lambda c: (c.admin, {"since": c.now(), "until": c.now() - DAY})),
+    Case("mini_mentorship_analytics", "22023", "until", lambda c: (c.admin, {"until": "infinity"})),
     # claim_mini_request (part A)
     Case("claim_mini_request", "42501", "not_authenticated", lambda c: (c.nobody, {"request_id": uuid.uuid4()})),
+    Case("claim_mini_request", "42501", "anonymous_user", lambda c: (_guest(c), {"request_id": uuid.uuid4()})),
     Case("claim_mini_request", "22023", "request_id", lambda c: (c.stranger("mentor"), {"request_id": None})),
     Case("claim_mini_request", "42501", "not_pool_mentor", lambda c: _claim(c, "student")),
     Case("claim_mini_request", "PT404", "request_not_found",
@@ -369,6 +383,7 @@ CASES: list[Case] = [
     Case("release_mini_request", "PT404", "request_not_found", _request_call("claimed", "stranger")),
     Case("release_mini_request", "42501", "not_claiming_mentor", _request_call("claimed", "student")),
     Case("release_mini_request", "PT409", "request_not_claimed", _request_call("scheduled", "mentor")),
+    Case("release_mini_request", "PT429", "release_limit_reached", _release_over_limit),
     # cancel_mini_request (part A)
     Case("cancel_mini_request", "42501", "not_authenticated", _request_call("claimed", "nobody")),
     Case("cancel_mini_request", "22023", "request_id", _request_call("claimed", "student", request_id=None)),
@@ -378,6 +393,7 @@ CASES: list[Case] = [
     Case("cancel_mini_request", "PT409", "request_not_cancellable", _request_call("scheduled", "student")),
     # browse_mini_requests (part A)
     Case("browse_mini_requests", "42501", "not_authenticated", lambda c: (c.nobody, {})),
+    Case("browse_mini_requests", "42501", "anonymous_user", lambda c: (_guest(c), {})),
     Case("browse_mini_requests", "42501", "not_pool_mentor", lambda c: (c.stranger("student"), {})),
     Case("browse_mini_requests", "22023", "page_size", lambda c: _browse(c, page_size=0)),
     Case("browse_mini_requests", "22023", "session_types", lambda c: _browse(c, session_types=["nap"])),
@@ -420,6 +436,7 @@ def test_the_sqlstates_we_must_never_raise_would_be_server_errors() -> None:
     assert (http_status("PT404"), http_status("PT409"), http_status("22023"), http_status("42501")) == (
         404, 409, 400, 403
     )
+    assert http_status("PT429") == 429, "a limit reached is Too Many Requests"
     assert http_status("42501", authenticated=False) == 401
 
 
@@ -427,6 +444,9 @@ HELPER_HINTS = {
     "require_signed_in": {"not_authenticated"},
     "raise_session_not_found": {"session_not_found"},
     "raise_request_not_found": {"request_not_found"},
+    "lock_visible_request": {"request_not_found"},
+    "refuse_anonymous": {"anonymous_user"},
+    "check_release_limit": {"release_limit_reached"},
     "clean_reason": {"reason"},
     "clean_tags": {"tags"},
     "check_session_time": {"scheduled_at", "outside_student_window", "outside_mentor_availability"},

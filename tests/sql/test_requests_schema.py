@@ -80,26 +80,30 @@ def test_every_function_of_ours_is_commented(db: Database) -> None:
     assert missing == [], f"functions without a comment: {[m['fn'] for m in missing]}"
 
 
-def test_rpcs_are_security_definer_with_an_empty_search_path_and_for_authenticated_only(db: Database) -> None:
+def test_rpcs_are_security_invoker_wrappers_over_private_security_definer_implementations(db: Database) -> None:
+    """Issue 8 part 9: what the Data API exposes is security invoker; the privileged body lives in private."""
     for name, args in RPCS.items():
-        signature = f"public.{name}({args})"
-        row = db.query(
-            "select p.prosecdef, p.proconfig, "
-            "has_function_privilege('anon', p.oid, 'execute') as anon, "
-            "has_function_privilege('authenticated', p.oid, 'execute') as authenticated, "
-            "has_function_privilege('service_role', p.oid, 'execute') as service_role "
-            "from pg_proc as p where p.oid = %s::regprocedure", (signature,)
-        )[0]
-        assert row["prosecdef"] and row["proconfig"] == ['search_path=""'], (
-            f"{signature} must be security definer with search_path = ''"
-        )
-        assert (row["anon"], row["authenticated"], row["service_role"]) == (False, True, False), (
-            f"{signature} must be executable by authenticated only"
-        )
+        for schema, definer in (("public", False), ("private", True)):
+            signature = f"{schema}.{name}({args})"
+            row = db.query(
+                "select p.prosecdef, p.proconfig, "
+                "has_function_privilege('anon', p.oid, 'execute') as anon, "
+                "has_function_privilege('authenticated', p.oid, 'execute') as authenticated, "
+                "has_function_privilege('service_role', p.oid, 'execute') as service_role "
+                "from pg_proc as p where p.oid = %s::regprocedure", (signature,)
+            )[0]
+            kind = "security definer" if definer else "security invoker"
+            assert row["prosecdef"] is definer and row["proconfig"] == ['search_path=""'], (
+                f"{signature} must be {kind} with search_path = ''"
+            )
+            assert (row["anon"], row["authenticated"], row["service_role"]) == (False, True, False), (
+                f"{signature} must be executable by authenticated only"
+            )
 
 
 def test_sweeps_are_not_executable_by_any_api_role(db: Database) -> None:
-    for signature in ("private.expire_requests()", "private.release_stale_claims(interval)"):
+    for signature in ("private.expire_requests()", "private.release_stale_claims(interval)",
+                      "private.release_departed_claims()"):
         for role in ("anon", "authenticated", "service_role"):
             assert not db.scalar("select has_function_privilege(%s, %s::regprocedure, 'execute')",
                                  (role, signature)), f"{role} must not be able to execute {signature}"
