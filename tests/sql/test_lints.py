@@ -279,7 +279,6 @@ def test_supabase_owned_objects_are_never_findings(db: Database) -> None:
     )
 
 
-@pytest.mark.xfail(reason="until the RPC restructure of issue 8 is merged", strict=False)
 def test_a_supabase_project_with_the_toolkit_has_zero_findings(db: Database) -> None:
     with psycopg.connect(db.url, autocommit=True) as conn:
         plant_supabase_owned_offenders(conn)
@@ -287,7 +286,6 @@ def test_a_supabase_project_with_the_toolkit_has_zero_findings(db: Database) -> 
     assert not findings, "findings:\n" + "\n".join(f"  {f.lint} {f.object}: {f.detail}" for f in findings)
 
 
-@pytest.mark.xfail(reason="until the RPC restructure of issue 8 is merged", strict=False)
 def test_the_migrated_database_has_no_unexplained_findings(db: Database, project_dir: Path) -> None:
     with psycopg.connect(db.url, autocommit=True) as conn:
         findings = lint.run_lints(conn)
