@@ -361,7 +361,9 @@ def test_schedule_refuses_unbounded_or_bad_inputs_at_once(
 
 
 def test_schedule_refuses_a_start_beyond_the_configured_horizon(db: Database, sessions: Sessions) -> None:
+    db.query("update private.settings set max_schedule_ahead = interval '3 years'")  # a long request window
     booking = sessions.claimed(date_end=db_now(db).date() + dt.timedelta(days=800))
+    db.query("update private.settings set max_schedule_ahead = interval '1 year'")
     args = {"request_id": booking.request_id, "duration_minutes": 60, "meeting_link": "https://meet.jit.si/x"}
     assert_prompt_refusal(
         db, lambda: booking.as_mentor.rpc("schedule_mini_session", scheduled_at=db_now(db) + 400 * DAY, **args),
