@@ -5,8 +5,8 @@
 --   mentor is no longer a pool mentor (a mentor removed from the pool kept reading the student's links). Like
 --   the sweeps of 20261130001400 it skips rows another transaction holds and returns how many it changed; the
 --   event records actor null (system) and a reason saying the mentor left the matching pool.
--- * private.guard_request_transition (latest version in 20261201000100, whose handling of deleted users is
---   kept):
+-- * private.guard_request_transition (which also lets an account deletion's ON DELETE SET NULL through,
+--   private.user_was_deleted of 20261201000100):
 --   - reopening (release, stale claim, departed mentor, session cancelled by the mentor) gives other mentors
 --     at least a week, but never moves expires_at beyond created_at + private.settings().max_request_lifetime;
 --   - a claim clears last_released_by and last_release_reason: the new mentor reads the request row, and

@@ -7,9 +7,9 @@
 --   the RPCs stop repeating `caller in (...)`.
 -- * private.lock_claimed_request is the scheduling twin of lock_visible_request: same read rule
 --   (private.can_see_request) but an unknown answer counts as "cannot see".
--- * Attendance is evidence, for every writer: the transition guard (latest version from
---   20261201000100_deleted_user_references, its user_was_deleted handling kept) refuses a no-show that names
---   as absent a participant who joined (PT409 participant_attended).
+-- * Attendance is evidence, for every writer: the transition guard (which also lets an account deletion's
+--   ON DELETE SET NULL through, private.user_was_deleted of 20261201000100) refuses a no-show that names as
+--   absent a participant who joined (PT409 participant_attended).
 
 -- The session, locked for the rest of the transaction, when the caller may see it; PT404 otherwise.
 create or replace function private.lock_visible_session(session_id uuid, caller uuid)
