@@ -1,4 +1,4 @@
-"""`mini-mentorship worker run`: drain the outbox (registered in cli.py as the `worker` group)."""
+"""`mini-mentorship worker run`: drain the outbox."""
 
 from __future__ import annotations
 
@@ -7,38 +7,16 @@ from typing import Annotated, Any
 import psycopg
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 
-from . import db as dbmod
-from .outbox import logs
-from .outbox.worker import Worker, WorkerError, load_registry
-from .pgserver import LocalServer, ServerError, embedded_bindir
-from .settings import Settings, WorkerSettings
+from ..outbox import logs
+from ..outbox.worker import Worker, WorkerError, load_registry
+from ..settings import Settings, WorkerSettings
+from .common import fail, target
 
 worker_app = typer.Typer(
     help="Outbox workers: deliver what the database queued (emails, meeting links).",
     no_args_is_help=True,
 )
-err_console = Console(stderr=True, soft_wrap=True)  # one-line errors are never wrapped
-
-
-def _fail(message: str) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(1)
-
-
-def _database_url(db_url: str | None) -> str:
-    """The given URL, else the running embedded server's database (never started from here)."""
-    if db_url:
-        return db_url
-    settings = Settings()
-    server = LocalServer(settings.server_dir, embedded_bindir(), "embedded pg18")
-    try:
-        return dbmod.with_dbname(server.url(), dbmod.EMBEDDED_DBNAME)
-    except ServerError as exc:
-        raise _fail(f"no database: pass --db-url or set DATABASE_URL ({exc})") from None
-
-
 @worker_app.command("run")
 def run(
     db_url: Annotated[str | None, typer.Option(
@@ -106,14 +84,14 @@ def run(
         settings = WorkerSettings(**overrides)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise _fail(f"bad worker setting: {problems}") from None
+        raise fail(f"bad worker setting: {problems}") from None
     logger = logs.configure(json_lines=json_logs)
     try:
-        worker = Worker(_database_url(db_url), load_registry(settings.registry, settings), settings, once=once,
-                        logger=logger)
+        url = target(db_url, Settings(), start=False)  # never starts the embedded server
+        worker = Worker(url, load_registry(settings.registry, settings), settings, once=once, logger=logger)
         code = worker.run()
     except WorkerError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     except psycopg.Error as exc:
-        raise _fail(f"database error: {str(exc).strip()}") from None
+        raise fail(f"database error: {str(exc).strip()}") from None
     raise typer.Exit(code)

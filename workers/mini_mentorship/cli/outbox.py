@@ -18,8 +18,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import db as dbmod
-from .outbox import ops
+from .. import db as dbmod
+from ..outbox import ops
+from .common import AsJson, DbUrl, ProjectDir, fail, settings_for, target
 
 A = TypeVar("A")
 R = TypeVar("R")
@@ -31,43 +32,20 @@ outbox_app = typer.Typer(
 )
 
 console = Console(soft_wrap=True)  # one event, one line: never wrapped at the terminal's width
-err_console = Console(stderr=True, soft_wrap=True)
 
-DbUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--db-url",
-        envvar=["MM_DATABASE_URL", "DATABASE_URL"],
-        help="PostgreSQL URL of the database (the owner's: the outbox is invisible to the API roles). Default: "
-        "DATABASE_URL, else the embedded server under the project's .mini-mentorship/ directory.",
-        show_default=False,
-    ),
-]
-ProjectDir = Annotated[
-    Path | None,
-    typer.Option("--project-dir", help="Project root holding supabase/config.toml.", show_default=False),
-]
-AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 JobId = Annotated[str, typer.Argument(help="The job's id (a UUID, as `outbox list` shows it).", show_default=False)]
 
 
 @contextmanager
 def _connection(db_url: str | None, project_dir: Path | None) -> Iterator[psycopg.Connection[Any]]:
     """The database connection, with every error an operator can act on turned into one line and exit 1."""
-    from .cli import _settings, _target  # the main CLI's URL resolution (imported late: cli imports us)
-
     try:
-        with dbmod.connect(_target(db_url, _settings(project_dir))) as conn:
+        with dbmod.connect(target(db_url, settings_for(project_dir))) as conn:
             yield conn
     except ops.OutboxError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     except psycopg.Error as exc:
-        raise _fail(f"database error: {' '.join(str(exc).split())}") from None
-
-
-def _fail(message: str) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(1)
+        raise fail(f"database error: {' '.join(str(exc).split())}") from None
 
 
 def _checked(check: Callable[[A], R], value: A) -> R:
@@ -75,7 +53,7 @@ def _checked(check: Callable[[A], R], value: A) -> R:
     try:
         return check(value)
     except ops.OutboxError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
 
 def _age(delta: dt.timedelta | None) -> str:
@@ -169,7 +147,7 @@ def retry_command(
 ) -> None:
     """Re-arm a failed or cancelled job (pending, due now, attempts reset), or every failed job with --failed."""
     if (job_id is None) == (not failed):
-        raise _fail("say which job to retry: a job id, or --failed for every failed job (not both)")
+        raise fail("say which job to retry: a job id, or --failed for every failed job (not both)")
     if failed:
         with _connection(db_url, project_dir) as conn:
             count = ops.retry_failed(conn)
