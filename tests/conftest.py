@@ -44,6 +44,7 @@ class ServerKind:
 
 SERVERS_USED = pytest.StashKey[list[str]]()
 MATRIX_CELLS = pytest.StashKey[int]()
+SUMMARY_LINES = pytest.StashKey[list[str]]()  # figures a test wants in the run's summary (e.g. the chaos test)
 
 SERVER_KINDS = [ServerKind("pg18", auto_expose=False), ServerKind("pg15", auto_expose=True)]
 
@@ -256,3 +257,5 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(line)
     if MATRIX_CELLS in config.stash:
         terminalreporter.write_line(f"security matrix: {config.stash[MATRIX_CELLS]} cells asserted (all servers)")
+    for line in config.stash.get(SUMMARY_LINES, []):
+        terminalreporter.write_line(line)

@@ -23,7 +23,7 @@ from typing import IO, Any
 
 import pytest
 
-from tests.conftest import Database
+from tests.conftest import SUMMARY_LINES, Database
 from tests.workers.outbox_support import statuses, worker_command, worker_env
 
 JOBS = 2000
@@ -88,7 +88,7 @@ def sender() -> Iterator[RecordingSender]:
 
 
 def test_killed_workers_lose_nothing_and_deliver_nothing_twice(
-    db: Database, sender: RecordingSender, tmp_path: Path
+    db: Database, sender: RecordingSender, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     db.query(
         "select private.enqueue('email', 'request_created', jsonb_build_object('n', i), 'chaos:' || i) "
@@ -149,11 +149,12 @@ def test_killed_workers_lose_nothing_and_deliver_nothing_twice(
     lost = len(ids - set(sender.delivered))
     doubled = len(sender.delivered) - len(set(sender.delivered))
     retried = sum(1 for row in jobs if row["attempts"] > 1)
-    print(
-        f"\nchaos: {JOBS} jobs, {WORKERS} workers, {kills} SIGKILLs in {elapsed:.1f} s; "
+    figures = (
+        f"chaos ({db.server.kind.label}): {JOBS} jobs, {WORKERS} workers, {kills} SIGKILLs in {elapsed:.1f} s; "
         f"{len(sender.delivered)} deliveries, {sender.absorbed} redeliveries absorbed by the idempotency key, "
         f"{retried} jobs needed more than one attempt, {lost} lost, {doubled} delivered twice"
     )
+    request.config.stash.setdefault(SUMMARY_LINES, []).append(figures)  # shown in the run's summary
     assert final == {"succeeded": JOBS}, f"every job succeeded, none stuck in running: {final}"
     assert lost == 0 and doubled == 0, "each job was delivered to the recipient exactly once"
     assert ids == set(sender.delivered)
