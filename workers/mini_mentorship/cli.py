@@ -18,6 +18,7 @@ from . import db as dbmod
 from . import lint, policies
 from . import migrate as migrations
 from .cli_outbox import outbox_app
+from .cli_tick import tick
 from .cli_worker import worker_app
 from .pgserver import LocalServer, ServerError, embedded_bindir
 from .settings import Settings
@@ -36,6 +37,7 @@ db_app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(worker_app, name="worker")
+app.command("tick")(tick)
 
 console = Console()
 err_console = Console(stderr=True)
