@@ -61,8 +61,9 @@ def test_demo_resets_migrates_seeds_and_summarises(fresh_url: str, project: Path
     assert "ada.student@example.test" in listing and "linus.mentor@example.test" in listing
     assert "11:00" in listing and "(America/Chicago)" in listing, "the session time in the recipient's zone"
     first_reminder = email.message_from_bytes(files[4].read_bytes(), policy=email.policy.default)
-    assert re.search(r"When: \w+day \d+ \w+ \d{4}, 11:00 C[SD]T \(America/Chicago\)",
-                     first_reminder.get_body(preferencelist=("plain",)).get_content())
+    plain = first_reminder.get_body(preferencelist=("plain",))
+    assert plain is not None
+    assert re.search(r"When: \w+day \d+ \w+ \d{4}, 11:00 C[SD]T \(America/Chicago\)", plain.get_content())
 
     with psycopg.connect(fresh_url) as conn:
         left = conn.execute("select status, count(*) from private.outbox group by status order by status").fetchall()

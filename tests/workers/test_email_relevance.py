@@ -2,8 +2,8 @@
 
 Each scenario is reached through the app's own doors (RPCs as the participants, account deletion as Supabase
 does it), the triggers queue the real jobs, and a real `Worker(...).run()` with --once semantics drains them
-through the email handler with the console sender, which asks `email.relevance.skip_reason()` first. A fresh job must end
-`succeeded`; a stale one `cancelled` with the reason in `last_error`, and nothing printed for it.
+through the email handler with the console sender, which asks `email.relevance.skip_reason()` first. A fresh
+job must end `succeeded`; a stale one `cancelled` with the reason in `last_error`, and nothing printed for it.
 """
 
 from __future__ import annotations

@@ -18,10 +18,10 @@ from typing import Any
 import psycopg
 import pytest
 
+from mini_mentorship.email.settings import EmailSettings
 from mini_mentorship.meetings import MeetingDetails, MeetingSession
 from mini_mentorship.meetings.handler import MeetingLinkHandler
 from mini_mentorship.meetings.jitsi import Jitsi, JitsiSettings
-from mini_mentorship.email.settings import EmailSettings
 from mini_mentorship.outbox.handlers import default_registry
 from mini_mentorship.outbox.queue import Job
 from mini_mentorship.outbox.registry import Delivered, Skip
