@@ -63,7 +63,8 @@ class FakeResend:
             if self._script:
                 status, retry_after = self._script.popleft()
                 extra = {"retry-after": f"{retry_after:g}"} if retry_after is not None else {}
-                name = "rate_limit_exceeded" if status == 429 else "internal_server_error"
+                name = {429: "rate_limit_exceeded", 409: "concurrent_idempotent_requests"}.get(
+                    status, "internal_server_error")
                 return status, {"statusCode": status, "name": name, "message": f"scripted {status}"}, extra
             missing = [k for k in ("from", "to", "subject") if not body.get(k)]
             if missing:

@@ -120,6 +120,9 @@ def test_resend_5xx_and_an_unreachable_api_are_retried_4xx_fail_at_once_with_res
     with pytest.raises(ResendRetryError, match="Resend 500"):
         sender.send(message(), "job-5")
     assert sender.send(message(), "job-5") in fake.sent, "the retry succeeds"
+    fake.fail_next(409)  # the same key still in flight (Resend's concurrent_idempotent_requests)
+    with pytest.raises(ResendRetryError, match="Resend 409"):
+        sender.send(message(), "job-5b")
     with pytest.raises(PermanentError, match="Resend 422: Invalid `to` field"):
         sender.send(message(to="not-an-address"), "job-6")
     with pytest.raises(PermanentError, match="Resend 403: API key is invalid"):

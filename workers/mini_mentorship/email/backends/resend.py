@@ -9,7 +9,9 @@ server and the real API) never see each other's settings and nothing global need
 * Calls are paced (`Pacer`, 2 req/s by default) across all of the worker's threads.
 * 429: the pacer pauses every thread for `retry-after`; the call is retried in the same attempt when that is
   at most `max_retry_wait` seconds, else the attempt fails and the queue retries later.
-* Other 4xx (validation, bad address, unverified domain, bad key): `PermanentError` with Resend's message.
+* Other 4xx (validation, bad address, unverified domain, bad key, the same key with another body):
+  `PermanentError` with Resend's message; except a 409 `concurrent_idempotent_requests` (the same key still in
+  flight), retried.
 * 5xx, timeouts, connection errors: an ordinary failed attempt (the queue retries with backoff).
 """
 
@@ -103,6 +105,8 @@ class ResendSender:
                     if wait > self._max_retry_wait:
                         raise ResendRetryError(f"{detail} (retry after {wait:g} s)") from None
                     continue
+                if getattr(exc, "error_type", "") == "concurrent_idempotent_requests":
+                    raise ResendRetryError(detail) from None  # the same key is still in flight: try later
                 if 400 <= code < 500:
                     raise PermanentError(detail) from None
                 raise ResendRetryError(detail) from None
