@@ -135,20 +135,36 @@ def test_resend_5xx_and_an_unreachable_api_are_retried_4xx_fail_at_once_with_res
         nowhere.send(message(), "job-8")
 
 
+class RecordingPacer(Pacer):
+    """The real pacer, keeping the slot each call was given (on the monotonic clock)."""
+
+    def __init__(self, rate: float) -> None:
+        super().__init__(rate)
+        self.slots: list[float] = []
+
+    def wait(self) -> float:
+        slot = super().wait()
+        self.slots.append(slot)
+        return slot
+
+
 def test_resend_calls_never_exceed_the_rate_across_threads(fake: FakeResend) -> None:
-    rate = 20.0
-    sender = resend_sender(fake, rate=rate)
-    threads = [threading.Thread(target=sender.send, args=(message(), f"job-p{i}")) for i in range(12)]
+    rate = 10.0
+    pacer = RecordingPacer(rate)
+    sender = ResendSender(fake.api_key, base_url=fake.url, pacer=pacer)
+    threads = [threading.Thread(target=sender.send, args=(message(), f"job-p{i}")) for i in range(13)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    times = sorted(r.at for r in fake.requests)
-    assert len(times) == 12
-    gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= 1 / rate - 0.01, f"calls are at least 1/rate apart: {gaps}"
-    for i in range(len(times)):
-        assert sum(1 for t in times if times[i] <= t < times[i] + 1) <= rate + 1
+    assert len(fake.sent) == 13
+    slots = sorted(pacer.slots)
+    assert min(b - a for a, b in itertools.pairwise(slots)) >= 1 / rate - 1e-9, "calls start 1/rate apart"
+    arrivals = sorted(r.at for r in fake.requests)
+    for start in arrivals:
+        in_window = sum(1 for t in arrivals if start <= t < start + 1)
+        assert in_window <= rate + 1, "the API never sees more than the rate in any second (+1 for jitter)"
+    assert arrivals[-1] - arrivals[0] >= 1.1, "13 calls at 10/s take at least 1.2 s"
 
 
 def test_the_pacer_spaces_calls_evenly_and_pauses_for_retry_after() -> None:
