@@ -8,7 +8,9 @@
 --   its start time (email:reminder_24h:<session>:<sequence>:<start UTC>:<recipient>), so a reminder is queued
 --   once per session and start time, and a moved session is reminded again for its new time only (the old
 --   job is skipped by the worker: the session moved). A session that starts within the hour gets the 1 h
---   reminder and never a stale 24 h one (a tick that was down for a while). The payload carries the start
+--   reminder and never a stale 24 h one (a tick that was down for a while); a session booked or moved less
+--   than 24 hours before its start gets no 24 h reminder either (the scheduled or rescheduled email just told
+--   them; a "tomorrow" reminder hours before would be wrong). The payload carries the start
 --   time (`scheduled_at`) and the tick's time (`as_of`) for the worker's relevance check.
 -- * private.tick(as_of default now()) runs the three sweeps, then the reminders, under a transaction-level
 --   advisory lock, so two ticks started at once run one after the other (the second finds nothing to do).
@@ -171,6 +173,10 @@ begin
             s.status = 'scheduled'
             and s.scheduled_at > queue_reminders.as_of
             and s.scheduled_at <= queue_reminders.as_of + interval '24 hours'
+            and (
+                s.scheduled_at <= queue_reminders.as_of + interval '1 hour'
+                or coalesce(s.rescheduled_at, s.created_at) <= s.scheduled_at - interval '24 hours'
+            )
     ) as due
     cross join lateral (
         values (due.student_id, 'student'), (due.mentor_id, 'mentor')
@@ -184,8 +190,9 @@ end
 $$;
 
 comment on function private.queue_reminders(timestamptz) is
-'Queues reminder_24h (session starts in more than 1 and at most 24 hours) and reminder_1h (within the hour) '
-'emails to both participants of every scheduled session, as of as_of. Dedupe key '
+'Queues reminder_24h (session starts in more than 1 and at most 24 hours, and was booked or last moved at '
+'least 24 hours before its start) and reminder_1h (within the hour) emails to both participants of every '
+'scheduled session, as of as_of. Dedupe key '
 'email:<template>:<session>:<sequence>:<start UTC>:<recipient>: once per session version and start time. '
 'Payload: recipient_id, recipient_role, request_id, session_id, sequence, scheduled_at, as_of. Returns how '
 'many jobs were new. 22023 / as_of for null. Not callable through the API.';

@@ -30,7 +30,7 @@ from mini_mentorship.outbox.registry import Registry
 from mini_mentorship.tick import run_tick
 from tests.conftest import Database
 from tests.postgrest import Api
-from tests.sql.builders import Booking, Sessions
+from tests.sql.builders import Booking, Sessions, db_now
 from tests.workers.outbox_support import run_once
 
 MakeUser = Callable[..., uuid.UUID]
@@ -150,6 +150,21 @@ def test_a_tick_that_was_down_sends_the_1h_reminder_and_not_a_stale_24h_one(
     mail.drain()
     assert [subject for _, subject, _ in mail.reminders()] == [IN_AN_HOUR, IN_AN_HOUR]
     assert db.scalar("select count(*) from private.outbox where template = 'reminder_24h'") == 0
+
+
+def test_a_session_booked_or_moved_within_a_day_of_its_start_gets_only_the_1h_reminder(
+    db: Database, sessions: Sessions, mail: Mail
+) -> None:
+    soon = sessions.scheduled(starts_in=5 * H)
+    moved = sessions.scheduled(starts_in=dt.timedelta(days=3))
+    moved.as_mentor.rpc("reschedule_mini_session", session_id=moved.session_id,
+                        scheduled_at=soon.session["scheduled_at"] + 2 * H, reason="Sooner")  # type: ignore[index]
+    now = db_now(db)
+    assert mail.tick(now) == 0, "the scheduled / rescheduled email just told them: no 'tomorrow' reminder"
+    assert mail.tick(now + 4 * H + dt.timedelta(minutes=30)) == 2, "the 1 h reminder of the first session"
+    assert mail.tick(now + 6 * H + dt.timedelta(minutes=30)) == 2, "and of the moved one"
+    mail.drain()
+    assert [subject for _, subject, _ in mail.reminders()] == [IN_AN_HOUR] * 4
 
 
 def test_a_session_moved_after_its_24h_reminder_is_reminded_for_its_new_time_only(

@@ -172,12 +172,12 @@ def lifecycle(walk: Walkthrough) -> None:
              lambda rows: f"status {rows[0]['status']}")
     walk.run(BARBARA, "tries to claim it too", rpc("claim_mini_request", request_id=request_id), str)
     start = walk.admin.execute(
-        "select (%s::date + time '10:00') at time zone 'America/Chicago' as at", (tomorrow,)
+        "select (%s::date + time '10:00') at time zone 'America/Chicago' as at", (tomorrow + timedelta(days=1),)
     ).fetchone()
     assert start is not None
     session = walk.run(
         LINUS,
-        "schedules tomorrow 10:00 Chicago time, 45 min, Jitsi",
+        "schedules the day after tomorrow 10:00 Chicago time, 45 min, Jitsi",
         rpc("schedule_mini_session", request_id=request_id, scheduled_at=start["at"], duration_minutes=45,
             meeting_platform="jitsi"),
         lambda rows: f"session {rows[0]['status']} at {rows[0]['scheduled_at']} UTC",
@@ -186,7 +186,7 @@ def lifecycle(walk: Walkthrough) -> None:
         ADA, "cannot join yet", rpc("join_mini_session", session_id=session[0]["id"]), str,
     )
     later = walk.admin.execute(
-        "select (%s::date + time '11:00') at time zone 'America/Chicago' as at", (tomorrow,)
+        "select (%s::date + time '11:00') at time zone 'America/Chicago' as at", (tomorrow + timedelta(days=1),)
     ).fetchone()
     assert later is not None
     walk.run(
