@@ -1,6 +1,6 @@
 """Email senders (issue 10, item 1): Resend through the real SDK against a local fake API, SMTP against a real
-local aiosmtpd server (plain, STARTTLS with login, implicit TLS), the file and console senders, the shared
-pacing, and the settings checked at worker start.
+local aiosmtpd server (STARTTLS with login, implicit TLS), the file and console senders, the shared pacing,
+the settings checked at worker start, and a job retried after a crash reaching Resend once.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import ssl
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,11 @@ from mini_mentorship.outbox.handlers import default_registry
 from mini_mentorship.outbox.registry import PermanentError
 from mini_mentorship.outbox.worker import WorkerError
 from mini_mentorship.settings import WorkerSettings
+from tests.conftest import Database
+from tests.postgrest import Api
+from tests.sql.requests_support import create_request
 from tests.workers.fake_resend import FakeResend
+from tests.workers.outbox_support import run_once
 
 FAST = 1000.0  # requests per second in tests that are not about pacing
 
@@ -319,3 +324,29 @@ def test_a_missing_setting_for_the_chosen_backend_stops_the_worker_at_start(
     default = build_sender(EmailSettings())
     assert isinstance(default, FileSender)
     assert default.directory == tmp_path.resolve() / ".mini-mentorship" / "outbox-mail", "the local default"
+
+
+# --- through the worker --------------------------------------------------------------------------------------
+
+
+def test_a_job_retried_after_a_crash_reaches_resend_once(
+    db: Database, make_user: Callable[..., uuid.UUID], as_user: Callable[[uuid.UUID], Api], fake: FakeResend
+) -> None:
+    student = make_user("student", timezone="Asia/Kolkata")
+    create_request(as_user(student))
+    settings = EmailSettings(backend="resend", resend_api_key=fake.api_key, resend_base_url=fake.url,
+                             rate_per_second=FAST, app_base_url="https://app.example.test")
+    registry = default_registry(WorkerSettings(), email=settings)
+    worker, log = run_once(db, registry)
+    assert worker.tally.succeeded == 1, log
+    [first] = db.query("select id, provider_message_id from private.outbox where template = 'request_created'")
+    assert first["provider_message_id"] in fake.sent
+    # The worker died after Resend accepted and before it recorded that: the job runs again.
+    db.query("update private.outbox set status = 'pending', provider_message_id = null, run_at = now() "
+             "where id = %s", (first["id"],))
+    worker, log = run_once(db, registry)
+    assert worker.tally.succeeded == 1, log
+    [again] = db.query("select provider_message_id from private.outbox where id = %s", (first["id"],))
+    assert again["provider_message_id"] == first["provider_message_id"], "Resend answered with the first id"
+    assert len(fake.sent) == 1, "the student got it once"
+    assert [r.headers["idempotency-key"] for r in fake.requests] == [str(first["id"])] * 2
