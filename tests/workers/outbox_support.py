@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from mini_mentorship.email.backends.console import ConsoleSender
+from mini_mentorship.email.handler import EmailHandler
+from mini_mentorship.email.settings import EmailSettings
 from mini_mentorship.outbox import logs
 from mini_mentorship.outbox.queue import Job
 from mini_mentorship.outbox.registry import ConnectionFactory, Delivered, Outcome, Registry, Skip
@@ -53,6 +56,12 @@ def job(db: Database, job_id: uuid.UUID) -> dict[str, Any]:
 def statuses(db: Database) -> dict[str, int]:
     rows = db.query("select status, count(*) as n from private.outbox group by status")
     return {r["status"]: r["n"] for r in rows}
+
+
+def console_email(stream: io.StringIO | None = None) -> EmailHandler:
+    """The real email handler with the console sender: prints each rendered email to `stream`."""
+    return EmailHandler(ConsoleSender(stream or io.StringIO()),
+                        EmailSettings(backend="console", app_base_url="https://app.example.test"))
 
 
 def worker_env(**extra: str) -> dict[str, str]:

@@ -20,13 +20,12 @@ from typer.testing import CliRunner
 
 from mini_mentorship.cli import app
 from mini_mentorship.outbox import logs
-from mini_mentorship.outbox.handlers import ConsoleEmail
 from mini_mentorship.outbox.queue import Job
 from mini_mentorship.outbox.registry import ConnectionFactory, Delivered, Outcome, PermanentError, Registry
 from mini_mentorship.outbox.worker import Worker
 from mini_mentorship.settings import WorkerSettings
 from tests.conftest import Database
-from tests.workers.outbox_support import enqueue, job, skip_stale, statuses, worker_command, worker_env
+from tests.workers.outbox_support import console_email, enqueue, job, skip_stale, statuses, worker_command, worker_env
 
 MakeUser = Callable[..., uuid.UUID]
 FAST = {"poll_interval": 0.2, "lease_seconds": 30, "job_timeout": 5.0, "shutdown_grace": 5.0}
@@ -87,15 +86,14 @@ def test_once_drains_due_jobs_rescues_dead_leases_and_exits(db: Database, make_u
     db.query("update private.outbox set status = 'running', attempts = 1, locked_by = 'ghost', "
              "locked_until = now() - interval '1 second' where id = %s", (dead,))
     printed = io.StringIO()
-    worker, log = drain(db, Registry({"email": ConsoleEmail(printed)}), batch_size=2, concurrency=3)
+    worker, log = drain(db, Registry({"email": console_email(printed)}), batch_size=2, concurrency=3)
     for job_id in [*ids, dead]:
         row = job(db, job_id)
         assert (row["status"], row["provider_message_id"]) == ("succeeded", f"console-{job_id}")
     assert job(db, dead)["attempts"] == 2, "the dead worker's job was rescued as a second attempt"
     assert job(db, later[0])["status"] == "pending", "--once leaves jobs that are not due yet"
     assert worker.tally.succeeded == 6
-    line = f"[console email] template=request_created recipient={someone['recipient_id']}"
-    assert printed.getvalue().count(line) == 6
+    assert printed.getvalue().count("Subject: Your Mini Mentorship Request Has Been Posted") == 6
     assert f"email request_created job={ids[0]} attempt=1/5 succeeded in" in log, "one readable line per job"
 
 
@@ -163,7 +161,7 @@ def test_heartbeats_keep_a_long_job_from_being_taken_over(db: Database) -> None:
 
 def test_listen_wakes_the_worker_long_before_the_poll_interval(db: Database, make_user: MakeUser) -> None:
     someone = {"recipient_id": str(make_user())}
-    with background(db, Registry({"email": ConsoleEmail(io.StringIO())}), poll_interval=30) as worker:
+    with background(db, Registry({"email": console_email()}), poll_interval=30) as worker:
         wait_for(lambda: worker.listening)
         time.sleep(0.2)  # the worker is now waiting on its (30 s) poll
         [job_id] = enqueue(db, payload=someone)
@@ -232,7 +230,7 @@ def test_worker_run_help_explains_the_options() -> None:
 
 
 def test_the_registry_maps_kinds_to_handlers_and_refuses_silent_replacement() -> None:
-    registry = Registry().register("email", ConsoleEmail(io.StringIO()))
+    registry = Registry().register("email", console_email())
     assert list(registry) == ["email"] and "meeting_link" not in registry
     with pytest.raises(ValueError, match="already registered"):
-        registry.register("email", ConsoleEmail(io.StringIO()))
+        registry.register("email", console_email())

@@ -4,18 +4,25 @@ then drain the outbox it filled with the real worker.
 Every step runs as the seed user it names, on a connection as `authenticator`, exactly as PostgREST runs the
 app's supabase-js call (`caller.begin_request`): what you see is what RLS and the RPCs allow that person. The
 transitions queued their notifications (and the Jitsi link job) in `private.outbox`; the demo lists them, runs
-`Worker(..., once=True)` in-process with the default handlers (emails printed by the console handler, the link
-made by the Jitsi provider, which queues the session's announcements), and lists the outbox again.
+`Worker(..., once=True)` in-process with the default handlers (emails rendered and written as .eml files by
+the file sender into `<data dir>/demo-mail`, the link made by the Jitsi provider, which queues the session's
+announcements), then runs the cron tick as of 23 hours and 50 minutes before the session (`tick --now ...
+--drain`: the 24 h and 1 h reminders), lists the outbox again and the emails delivered (recipient, subject,
+the session's time in the recipient's zone).
 """
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import logging
+import shutil
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -27,9 +34,11 @@ from rich.table import Table
 
 from . import db as dbmod
 from .caller import begin_request, claims_for
+from .email.settings import EmailSettings
 from .outbox.handlers import default_registry
 from .outbox.worker import Worker, WorkerError
 from .settings import Settings, WorkerSettings
+from .tick import run_tick
 
 # Seed users (supabase/seed.sql).
 ADA = uuid.UUID("00000000-0000-4000-a000-000000000001")
@@ -120,15 +129,19 @@ def run_demo(url: str, settings: Settings, console: Console) -> None:
     applied, seeded = dbmod.reset_database(url, settings)
     console.print(f"[bold]mini-mentorship demo[/]: {url}")
     console.print(f"{len(applied)} migrations applied" + (", seed loaded" if seeded else ", no seed file"))
+    mail_dir = (settings.data_dir or settings.project_dir / ".mini-mentorship") / "demo-mail"
+    shutil.rmtree(mail_dir, ignore_errors=True)
     walk = Walkthrough(url)
     try:
         lifecycle(walk)
         show_steps(walk.steps, console)
         show_state(walk.admin, console)
         show_outbox(walk.admin, console, "What the mentorship queued (private.outbox, for the workers)")
-        drain_outbox(url, console)
-        show_outbox(walk.admin, console, "The outbox after `mini-mentorship worker run --once`")
+        drain_outbox(url, console, mail_dir)
         show_link(walk.admin, console)
+        remind(walk.admin, url, console, mail_dir)
+        show_outbox(walk.admin, console, "The outbox after the worker and the ticks")
+        show_mail(mail_dir, console)
     finally:
         walk.close()
 
@@ -159,12 +172,12 @@ def lifecycle(walk: Walkthrough) -> None:
              lambda rows: f"status {rows[0]['status']}")
     walk.run(BARBARA, "tries to claim it too", rpc("claim_mini_request", request_id=request_id), str)
     start = walk.admin.execute(
-        "select (%s::date + time '10:00') at time zone 'America/Chicago' as at", (tomorrow,)
+        "select (%s::date + time '10:00') at time zone 'America/Chicago' as at", (tomorrow + timedelta(days=1),)
     ).fetchone()
     assert start is not None
     session = walk.run(
         LINUS,
-        "schedules tomorrow 10:00 Chicago time, 45 min, Jitsi",
+        "schedules the day after tomorrow 10:00 Chicago time, 45 min, Jitsi",
         rpc("schedule_mini_session", request_id=request_id, scheduled_at=start["at"], duration_minutes=45,
             meeting_platform="jitsi"),
         lambda rows: f"session {rows[0]['status']} at {rows[0]['scheduled_at']} UTC",
@@ -173,7 +186,7 @@ def lifecycle(walk: Walkthrough) -> None:
         ADA, "cannot join yet", rpc("join_mini_session", session_id=session[0]["id"]), str,
     )
     later = walk.admin.execute(
-        "select (%s::date + time '11:00') at time zone 'America/Chicago' as at", (tomorrow,)
+        "select (%s::date + time '11:00') at time zone 'America/Chicago' as at", (tomorrow + timedelta(days=1),)
     ).fetchone()
     assert later is not None
     walk.run(
@@ -226,15 +239,15 @@ def show_outbox(conn: Conn, console: Console, title: str) -> None:
     console.print(table)
 
 
-def drain_outbox(url: str, console: Console) -> None:
-    """The real worker, once, in this process: emails printed into the demo's output, the Jitsi link made."""
-    console.print("[bold]Running the worker once[/] (console email handler, Jitsi meeting provider):")
+def drain_outbox(url: str, console: Console, mail_dir: Path, *, title: str | None = None) -> None:
+    """The real worker, once, in this process: emails written to `mail_dir` (.eml), the Jitsi link made."""
+    console.print(title or "[bold]Running the worker once[/] (file email sender, Jitsi meeting provider):")
     quiet = logging.getLogger(f"{__name__}.worker")  # the tables say what happened; no log lines in the demo
     quiet.addHandler(logging.NullHandler())
     quiet.propagate = False
     settings = WorkerSettings(pool_mode="direct", listen=False, poll_interval=0.5)
     try:
-        registry = default_registry(settings, email_stream=console.file, email_payload=False)
+        registry = default_registry(settings, email=EmailSettings(backend="file", file_dir=mail_dir))
     except WorkerError as exc:
         raise ValueError(str(exc)) from None
     worker = Worker(url, registry, settings, once=True, logger=quiet)
@@ -249,3 +262,28 @@ def show_link(conn: Conn, console: Console) -> None:
         "select meeting_link from public.mini_mentorship_sessions where meeting_link is not null order by id"
     ).fetchall():
         console.print(f"The session's Jitsi link, written by the worker:\n  {row['meeting_link']}", highlight=False)
+
+
+def remind(conn: Conn, url: str, console: Console, mail_dir: Path) -> None:
+    """`mini-mentorship tick --now <start - 23 h> --drain`, then the same at 50 minutes before the start."""
+    row = conn.execute("select scheduled_at from public.mini_mentorship_sessions limit 1").fetchone()
+    if row is None:
+        return
+    start: datetime = row["scheduled_at"]
+    for before in (timedelta(hours=23), timedelta(minutes=50)):
+        with dbmod.connect(url) as tick_conn:
+            result = run_tick(tick_conn, start - before)
+        drain_outbox(url, console, mail_dir, title=f"[bold]{result.summary()}[/]; the worker once:")
+
+
+def show_mail(mail_dir: Path, console: Console) -> None:
+    """The delivered emails, oldest first: recipient, subject and the session's time as the recipient sees it."""
+    table = Table("to", "subject", "when (recipient's zone)", title=f"Emails delivered to {mail_dir}")
+    for path in sorted(mail_dir.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        body = message.get_body(preferencelist=("plain",))
+        text = body.get_content() if body is not None else ""
+        when = next((line.removeprefix("When: ").split(" (")[0] + f" ({line.split('(')[1].split(')')[0]})"
+                     for line in text.splitlines() if line.startswith("When: ")), "-")
+        table.add_row(str(message["To"]), str(message["Subject"]), when)
+    console.print(table)

@@ -1,8 +1,8 @@
 """The `mini-mentorship` command line: one typer app, one module per command group.
 
 `db` (cli/db.py): migrations, status, lint, policies, the embedded server; `outbox` (cli/outbox.py): the
-operator's view of the job queue; `worker` (cli/worker.py): drain the outbox; `demo` (here). The shared
-options and error handling live in cli/common.py.
+operator's view of the job queue; `worker` (cli/worker.py): drain the outbox; `tick` (cli/tick.py): the cron
+entry point; `demo` (here). The shared options and error handling live in cli/common.py.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import typer
 from .common import DbUrl, ProjectDir, console, reported, settings_for, target
 from .db import db_app
 from .outbox import outbox_app
+from .tick import tick
 from .worker import worker_app
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(worker_app, name="worker")
+app.command("tick")(tick)
 
 
 @app.callback()

@@ -80,6 +80,13 @@ def run(
             "pool_mode": pool_mode, "listen": listen, "registry": registry,
         }.items() if value is not None
     }
+    url = target(db_url, Settings(), start=False)  # never starts the embedded server
+    raise typer.Exit(drain(url, overrides, once=once, json_logs=json_logs))
+
+
+def drain(url: str, overrides: dict[str, Any], *, once: bool, json_logs: bool = False) -> int:
+    """Run a worker on `url` (settings: MM_WORKER_* with `overrides` on top); its exit status. Every error an
+    operator can fix (a bad setting, a registry that does not load, no database) is one line and exit 1."""
     try:
         settings = WorkerSettings(**overrides)
     except ValidationError as exc:
@@ -87,11 +94,9 @@ def run(
         raise fail(f"bad worker setting: {problems}") from None
     logger = logs.configure(json_lines=json_logs)
     try:
-        url = target(db_url, Settings(), start=False)  # never starts the embedded server
         worker = Worker(url, load_registry(settings.registry, settings), settings, once=once, logger=logger)
-        code = worker.run()
+        return worker.run()
     except WorkerError as exc:
         raise fail(str(exc)) from None
     except psycopg.Error as exc:
-        raise fail(f"database error: {str(exc).strip()}") from None
-    raise typer.Exit(code)
+        raise fail(f"database error: {' '.join(str(exc).split())}") from None

@@ -10,7 +10,11 @@ Rules by template (payloads: docs/operations.md, "Notifications queued by the da
 * every template: the recipient still exists (`private.people`);
 * `session_scheduled`, `session_rescheduled`: the session exists, is scheduled or in progress, and is still
   at the version (`sequence`) the notice announces;
-* `reminder_24h`, `reminder_1h`: the session is scheduled, at the same version, and has not started yet;
+* `reminder_24h`, `reminder_1h`: the session is scheduled, at the same version, starts at the time the
+  reminder was queued for (`scheduled_at`), and has not started yet as of the later of now() and the tick's
+  time (`as_of`: a tick run with `--now` in the future, for a demo or test, is judged at that time too);
+* `meeting_link_failed` (to the mentor): the session is scheduled or in progress, at the same version, and
+  still has no meeting link (once someone added one, the request to add it is moot);
 * `follow_up`: the session is completed;
 * `request_claimed`: the request is still held (claimed, scheduled or completed) by the mentor who claimed it
   (`mentor_id`) under the same claim: its `release_count` is the one it had when the email was queued;
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -51,9 +56,16 @@ FACTS = frozenset({
 
 PERSON_SQL = "select exists (select from private.people where id = %(id)s) as found"
 SESSION_SQL = (
-    "select status, sequence, scheduled_at > now() as upcoming "
+    "select status, sequence, scheduled_at, scheduled_at > now() as upcoming, meeting_link "
     "from public.mini_mentorship_sessions where id = %(id)s"
 )
+# The reminder's session, judged as of the later of now() and the tick's `as_of`.
+REMINDER_SQL = (
+    "select status, sequence, scheduled_at, "
+    "scheduled_at > greatest(now(), coalesce(%(as_of)s::timestamptz, now())) as upcoming "
+    "from public.mini_mentorship_sessions where id = %(id)s"
+)
+LINK_ADDED = "the session has a meeting link now"
 REQUEST_SQL = (
     "select status, claimed_by_mentor_id, release_count from public.mini_mentorship_requests where id = %(id)s"
 )
@@ -92,8 +104,10 @@ def _session_notice(conn: Conn, payload: Payload) -> str | None:
 
 
 def _reminder(conn: Conn, payload: Payload) -> str | None:
-    """reminder_24h / reminder_1h: the session is scheduled, at the same version, and still ahead."""
-    session = _one(conn, SESSION_SQL, _uuid(payload, "session_id"))
+    """reminder_24h / reminder_1h: the session is scheduled, at the same version and time, and still ahead."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(REMINDER_SQL, {"id": _uuid(payload, "session_id"), "as_of": payload.get("as_of")})
+        session = cur.fetchone() or {}
     if not session:
         return SESSION_GONE
     if session["status"] == "cancelled":
@@ -104,8 +118,20 @@ def _reminder(conn: Conn, payload: Payload) -> str | None:
         return f"the session is already {session['status']}"
     if session["sequence"] != _int(payload, "sequence"):
         return SESSION_MOVED
+    if "scheduled_at" in payload and session["scheduled_at"] != _time(payload, "scheduled_at"):
+        return SESSION_MOVED
     if not session["upcoming"]:
         return SESSION_STARTED
+    return None
+
+
+def _meeting_link_failed(conn: Conn, payload: Payload) -> str | None:
+    """meeting_link_failed: the session is live at the same version and still has no link."""
+    reason = _session_notice(conn, payload)
+    if reason is not None:
+        return reason
+    if _one(conn, SESSION_SQL, _uuid(payload, "session_id"))["meeting_link"]:
+        return LINK_ADDED
     return None
 
 
@@ -144,6 +170,7 @@ RULES: dict[str, Rule] = {
     "reminder_1h": _reminder,
     "follow_up": _follow_up,
     "request_claimed": _request_claimed,
+    "meeting_link_failed": _meeting_link_failed,
 }
 
 
@@ -162,6 +189,13 @@ def _int(payload: Payload, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise PermanentError(f"the payload has no valid {key}")
     return value
+
+
+def _time(payload: Payload, key: str) -> datetime:
+    try:
+        return datetime.fromisoformat(str(payload[key]))
+    except (KeyError, ValueError):
+        raise PermanentError(f"the payload has no valid {key}") from None
 
 
 def _one(conn: Conn, query: str, subject: uuid.UUID) -> dict[str, Any]:

@@ -1,9 +1,9 @@
-"""The handlers the worker uses by default, until the email issue brings real senders.
+"""The handlers the worker uses by default.
 
-* `email` → `ConsoleEmail`: first asks `email.relevance.skip_reason()` whether the email is still worth
-  sending from the current rows (a cancelled or moved session, a re-claimed request, a deleted recipient:
-  `Skip(reason)`, the job is cancelled), then prints the template, the recipient's id and the payload (ids
-  only; nothing is rendered or sent) and answers a message id `console-<job id>`.
+* `email` → `email.handler.EmailHandler` with the sender MM_EMAIL_BACKEND names (file by default: .eml files
+  under MM_EMAIL_FILE_DIR): it asks `email.relevance.skip_reason()` whether the email is still worth sending
+  (else `Skip(reason)`, the job is cancelled), renders it from the current rows and sends it with the job id
+  as idempotency key. A missing or bad email setting stops the worker at start, naming the setting.
 * `meeting_link` → `meetings.handler.MeetingLinkHandler` with the Jitsi provider (MM_JITSI_BASE_URL). Zoom and
   Google Meet sessions have no provider yet: their jobs are failed attempts saying so, kept for an operator to
   retry once a provider is configured, never silently dropped.
@@ -11,61 +11,46 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from typing import IO
 
 from pydantic import ValidationError
 
-from ..email.relevance import skip_reason
+from ..email.backends import build_sender
+from ..email.handler import EmailHandler
+from ..email.settings import EmailSettings, EmailSettingsError
 from ..meetings.handler import MeetingLinkHandler
 from ..meetings.jitsi import Jitsi, JitsiSettings
 from ..settings import WorkerSettings
-from .queue import Job
-from .registry import ConnectionFactory, Delivered, Outcome, Registry, Skip
+from .registry import Registry
 from .worker import WorkerError
-
-
-class ConsoleEmail:
-    """Writes one line per email still worth sending to a stream (stdout by default) instead of sending it.
-
-    `payload=False` leaves the payload out of the line (the demo's short output)."""
-
-    def __init__(self, stream: IO[str] | None = None, *, payload: bool = True) -> None:
-        self._stream = stream
-        self._payload = payload
-
-    def __call__(self, job: Job, connect: ConnectionFactory) -> Outcome:
-        with connect() as conn:
-            reason = skip_reason(conn, job.template, job.payload)
-        if reason is not None:
-            return Skip(reason)
-        stream = self._stream or sys.stdout
-        line = f"[console email] template={job.template} recipient={job.payload['recipient_id']}"
-        if self._payload:
-            line += f" payload={json.dumps(job.payload, sort_keys=True, default=str)}"
-        stream.write(line + "\n")
-        stream.flush()
-        return Delivered(f"console-{job.id}")
 
 
 def default_registry(
     settings: WorkerSettings,
     *,
+    email: EmailSettings | None = None,
     email_stream: IO[str] | None = None,
-    email_payload: bool = True,
     jitsi: JitsiSettings | None = None,
 ) -> Registry:
     """The registry `worker run` uses unless MM_WORKER_REGISTRY / --registry names another.
 
-    `email_stream` (default stdout) is where the console email handler writes; `jitsi` overrides the
-    MM_JITSI_* settings read from the environment (a bad value stops the worker at start, saying which)."""
+    `email` overrides the MM_EMAIL_* settings read from the environment, `email_stream` (default stdout) is
+    where the console sender writes; `jitsi` overrides the MM_JITSI_* settings read from the environment. A
+    bad or missing setting stops the worker at start, saying which."""
+    try:
+        email = email or EmailSettings()
+        sender = build_sender(email, stream=email_stream)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise WorkerError(f"bad email setting: {problems}") from None
+    except EmailSettingsError as exc:
+        raise WorkerError(f"bad email setting: {exc}") from None
     try:
         jitsi = jitsi or JitsiSettings()
     except ValidationError as exc:
         problems = "; ".join(f"MM_JITSI_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
         raise WorkerError(f"bad meeting setting: {problems}") from None
     return Registry({
-        "email": ConsoleEmail(email_stream, payload=email_payload),
+        "email": EmailHandler(sender, email),
         "meeting_link": MeetingLinkHandler({"jitsi": Jitsi(jitsi)}),
     })
