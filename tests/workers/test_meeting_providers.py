@@ -105,8 +105,8 @@ def providers(fake: FakeMeetingApis, google_key: str, clock: Callable[[], float]
 
 
 def zoom_settings(url: str) -> ZoomSettings:
-    env = zoom_env(url)
-    return ZoomSettings(**{k.removeprefix("MM_ZOOM_").lower(): v for k, v in env.items()})
+    env: dict[str, Any] = {k.removeprefix("MM_ZOOM_").lower(): v for k, v in zoom_env(url).items()}
+    return ZoomSettings(**env)
 
 
 class Emails:
@@ -477,3 +477,18 @@ def test_zoom_passcodes_follow_zoom_rules() -> None:
     for code in codes:
         assert re.fullmatch(r"[A-Za-z0-9]{10}", code)
         assert any(c.isdigit() for c in code) and any(c.isalpha() for c in code)
+
+
+def test_a_deleted_session_gets_its_meeting_deleted(
+    db: Database, sessions: Sessions, fake: FakeMeetingApis, google_key: str
+) -> None:
+    handler = MeetingLinkHandler(providers(fake, google_key))
+    booking = schedule(sessions, "teams")
+    drain(db, handler)
+    meeting_id = session_row(db, booking.session_id)["meeting_id"]
+    db.query("delete from public.mini_mentorship_sessions where id = %s", (booking.session_id,))
+    [job] = [j for j in link_jobs(db, booking.session_id) if j["payload"].get("action") == "delete"]
+    assert job["dedupe_key"] == f"meeting_delete:{booking.session_id}:{meeting_id}"
+    drain(db, handler)
+    assert link_jobs(db, booking.session_id)[-1]["status"] == "succeeded"
+    assert fake.meetings("teams") == {} and fake.state.deleted["teams"] == [meeting_id]
