@@ -415,28 +415,43 @@ def test_a_session_cancelled_while_its_meeting_was_made_gets_it_deleted(
     assert session_row(db, booking.session_id)["meeting_link"] is None
 
 
-def test_a_worker_killed_between_zoom_create_and_write_back_makes_no_second_meeting(
-    db: Database, sessions: Sessions, fake: FakeMeetingApis, google_key: str, tmp_path: Path
+def provider_env(fake: FakeMeetingApis, google_key: str, platform: str) -> dict[str, str]:
+    """The MM_* settings of a subprocess worker whose `platform` provider talks to the fake."""
+    if platform == "zoom":
+        return zoom_env(fake.url)
+    if platform == "google-meet":
+        return {"MM_GOOGLE_SERVICE_ACCOUNT_JSON": google_key, "MM_GOOGLE_DELEGATED_USER": GOOGLE_USER,
+                "MM_GOOGLE_API_BASE_URL": f"{fake.url}/google", "MM_GOOGLE_TOKEN_URI": f"{fake.url}/google-token"}
+    return {"MM_TEAMS_TENANT_ID": TEAMS_TENANT, "MM_TEAMS_CLIENT_ID": TEAMS_CLIENT,
+            "MM_TEAMS_CLIENT_SECRET": TEAMS_SECRET, "MM_TEAMS_ORGANIZER": "organizer@example.org",
+            "MM_TEAMS_GRAPH_BASE_URL": f"{fake.url}/graph", "MM_TEAMS_LOGIN_BASE_URL": f"{fake.url}/ms-login"}
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_worker_killed_between_the_providers_create_and_the_write_back_makes_no_second_meeting(
+    db: Database, sessions: Sessions, fake: FakeMeetingApis, google_key: str, tmp_path: Path, platform: str
 ) -> None:
-    booking = schedule(sessions, "zoom")
+    service = SERVICE[platform]
+    booking = schedule(sessions, platform)
     release = fake.hold_creates()
     command = worker_command("--db-url", db.url, "--once", "--lease-seconds", "30", "--job-timeout", "20")
     log = (tmp_path / "worker.log").open("wb")
-    worker = subprocess.Popen(command, env=worker_env(**zoom_env(fake.url)), cwd=tmp_path, stdout=log,
-                              stderr=subprocess.STDOUT)
+    worker = subprocess.Popen(command, env=worker_env(**provider_env(fake, google_key, platform)), cwd=tmp_path,
+                              stdout=log, stderr=subprocess.STDOUT)
     try:
-        assert fake.state.created.wait(30), "the worker process asked Zoom for the meeting"
-        worker.send_signal(signal.SIGKILL)  # dies with Zoom's answer in flight: nothing was written back
+        assert fake.state.created.wait(30), "the worker process asked the provider for the meeting"
+        worker.send_signal(signal.SIGKILL)  # dies with the provider's answer in flight: nothing written back
         worker.wait(10)
     finally:
         release.set()
         if worker.poll() is None:
             worker.kill()
         log.close()
-    assert len(fake.meetings("zoom")) == 1
+    assert len(fake.meetings(service)) == 1
     assert session_row(db, booking.session_id)["meeting_link"] is None
-    assert db.scalar("select count(*) from private.meeting_creations where session_id = %s",
-                     (booking.session_id,)) == 1, "the create was recorded before it was sent"
+    if platform != "teams":  # Teams' createOrGet is idempotent by itself (externalId)
+        assert db.scalar("select count(*) from private.meeting_creations where session_id = %s",
+                         (booking.session_id,)) == 1, "the create was recorded before it was sent"
 
     # The dead worker's lease runs out; a second worker takes the job over.
     fake.state.hold = None
@@ -444,31 +459,37 @@ def test_a_worker_killed_between_zoom_create_and_write_back_makes_no_second_meet
     emails = Emails()
     drain(db, MeetingLinkHandler(providers(fake, google_key)), emails)
 
-    [meeting] = fake.meetings("zoom").values()
+    [meeting] = fake.meetings(service).values()
     session = session_row(db, booking.session_id)
-    assert (session["meeting_id"], session["meeting_passcode"]) == (str(meeting["id"]), meeting["password"])
-    assert fake.api_calls("POST", r"/v2/users/.*/meetings$") == 1, "exactly one create ever reached Zoom"
-    assert fake.api_calls("GET", r"/v2/users/.*/meetings$") == 1, "the second worker looked it up instead"
+    assert session["meeting_id"] == str(meeting["id"]), "exactly one meeting, and it is the session's"
     [job] = link_jobs(db, booking.session_id)
     assert (job["status"], job["attempts"]) == ("succeeded", 2)
     assert [link for _, _, link in emails.of("session_scheduled")] == [session["meeting_link"]] * 2
     assert db.scalar("select count(*) from private.meeting_creations") == 0
+    if platform == "zoom":
+        assert session["meeting_passcode"] == meeting["password"]
+        assert fake.api_calls("POST", r"/v2/users/.*/meetings$") == 1, "exactly one create ever reached Zoom"
+        assert fake.api_calls("GET", r"/v2/users/.*/meetings$") == 1, "the second worker looked it up instead"
 
 
+@pytest.mark.parametrize("platform", ["zoom", "google-meet"])
 def test_an_interrupted_create_for_a_session_cancelled_since_is_cleaned_up(
-    db: Database, sessions: Sessions, fake: FakeMeetingApis, google_key: str
+    db: Database, sessions: Sessions, fake: FakeMeetingApis, google_key: str, platform: str
 ) -> None:
-    booking = schedule(sessions, "zoom")
-    zoom = Zoom(zoom_settings(fake.url))
+    booking = schedule(sessions, platform)
+    every = providers(fake, google_key)
     session = session_row(db, booking.session_id)
     # As a killed worker leaves it: the create recorded, the meeting made, nothing written back.
-    db.query("insert into private.meeting_creations (session_id, sequence, platform) values (%s, 0, 'zoom')",
-             (booking.session_id,))
-    zoom.create(MeetingSession(booking.session_id, "t", session["scheduled_at"], 60, "UTC", "zoom", 0))
+    db.query("insert into private.meeting_creations (session_id, sequence, platform) values (%s, 0, %s)",
+             (booking.session_id, platform))
+    every[platform].create(
+        MeetingSession(booking.session_id, "t", session["scheduled_at"], 60, "UTC", platform, 0))
+    assert len(fake.meetings(SERVICE[platform])) == 1
     booking.as_student.rpc("cancel_mini_session", session_id=booking.session_id, reason="Ill")
-    drain(db, MeetingLinkHandler(providers(fake, google_key)))
-    assert fake.meetings("zoom") == {}, "the orphaned meeting was found by its marker and deleted"
+    drain(db, MeetingLinkHandler(every))
+    assert fake.meetings(SERVICE[platform]) == {}, "the orphaned meeting was found again and deleted"
     assert link_jobs(db, booking.session_id)[0]["status"] == "cancelled"
+    assert db.scalar("select count(*) from private.meeting_creations") == 0
 
 
 def test_zoom_passcodes_follow_zoom_rules() -> None:

@@ -7,6 +7,8 @@
   `<session hex>s<sequence>` and `conferenceData.createRequest.requestId` `<session>-<sequence>`: both derived
   from the session version, so a retry after a crash cannot make a second event (Google answers 409 for the
   id; the existing event is then read). A conference still `pending` is a transient error (retried).
+* Find (`Recoverable`): `GET …/events/{id}` of that derived id, so a create interrupted by a crash is found
+  again, and deleted if its session was cancelled meanwhile.
 * Move: `PATCH …/events/{id}` (start, end); delete: `DELETE …/events/{id}` (404/410: already gone).
 
 The meeting id stored on the session is the event id; Meet has no passcode.
@@ -160,6 +162,14 @@ class GoogleMeet:
                                  ok=(409,))
         if response.status_code == 409:  # made by an earlier attempt: read it
             response = self._request("GET", f"{self._events}/{event_id(session)}", "read the Google Meet event")
+        return _details(response.json())
+
+    def find(self, session: MeetingSession) -> MeetingDetails | None:
+        """The event an earlier attempt made for this session version (its id is derived from it), if any."""
+        response = self._request("GET", f"{self._events}/{event_id(session)}", "read the Google Meet event",
+                                 ok=(404, 410))
+        if response.status_code in (404, 410) or response.json().get("status") == "cancelled":
+            return None
         return _details(response.json())
 
     def move(self, session: MeetingSession, details: MeetingDetails) -> MeetingDetails:

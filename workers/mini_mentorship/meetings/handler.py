@@ -165,12 +165,17 @@ class MeetingLinkHandler:
                 details = provider.create(meeting)
         except PermanentProviderError as exc:
             self._give_up(conn, session, sequence, str(exc))
+        forget = {"id": session_id, "sequence": sequence}
         with conn.transaction():
             written = _write(conn, session_id, sequence, platform, details)
-            conn.execute(FORGET_CREATE_SQL, {"id": session_id, "sequence": sequence})
+            if written:
+                conn.execute(FORGET_CREATE_SQL, forget)
         if written:
             return Delivered(f"{platform}:{details.meeting_id}")
-        provider.delete(details)  # another writer got there first, or the session changed: not needed
+        # Another writer got there first, or the session changed: not needed. The record of the create is
+        # kept until the meeting is deleted, so a retry after a failed delete still finds and deletes it.
+        provider.delete(details)
+        conn.execute(FORGET_CREATE_SQL, forget)
         return Skip(stale_reason(_load(conn, session_id), sequence)
                     or "the session changed while its link was being made")
 
