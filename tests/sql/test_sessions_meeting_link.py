@@ -89,7 +89,7 @@ def test_who_may_request_a_link(
 @pytest.mark.parametrize(("meeting_type", "platform", "link", "location"), [
     ("phone", "phone", None, None),
     ("in-person", "other", None, "Cafe"),
-    ("virtual", "teams", "https://teams.example.test/x", None),
+    ("virtual", "other", "https://meet.example.test/x", None),
 ])
 def test_no_link_is_generated_where_no_provider_exists(
     db: Database, sessions: Sessions, meeting_type: str, platform: str, link: str | None, location: str | None

@@ -228,15 +228,23 @@ def test_bad_arguments_are_22023_naming_the_argument(
     assert err.message and "violates" not in err.message, "the message is written for a UI, not a constraint name"
 
 
-def test_in_person_needs_a_location_and_teams_needs_a_link(db: Database, sessions: Sessions) -> None:
+def test_in_person_needs_a_location_and_other_platforms_need_a_link(db: Database, sessions: Sessions) -> None:
     booking = sessions.claimed()
     when = db_now(db) + dt.timedelta(days=2)
     refused_unchanged(db, lambda: schedule(booking, when, meeting_type="in-person", meeting_platform="other",
                                            meeting_link=None, location="  "),
                       code="22023", hint="location", who="the mentor", what="scheduling in person without a place")
-    refused_unchanged(db, lambda: schedule(booking, when, meeting_platform="teams", meeting_link=None),
+    refused_unchanged(db, lambda: schedule(booking, when, meeting_platform="other", meeting_link=None),
                       code="22023", hint="meeting_link", who="the mentor",
-                      what="scheduling a Teams meeting without its link")
+                      what="scheduling a meeting on another platform without its link")
+
+
+def test_a_teams_session_gets_its_link_from_the_worker(db: Database, sessions: Sessions) -> None:
+    booking = sessions.claimed()
+    session = schedule(booking, db_now(db) + dt.timedelta(days=2), meeting_platform="teams", meeting_link=None)
+    assert (session["meeting_platform"], session["meeting_link"]) == ("teams", None)
+    [job] = outbox_rows(db, "meeting_link")
+    assert job["dedupe_key"] == f"meeting_link:{session['id']}:0", "the worker makes Teams links too"
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -262,3 +262,19 @@ def test_meeting_link_failed_is_skipped_once_a_link_was_added(
     run_once(db, Registry({"email": EmailHandler(memory, EmailSettings(backend="console"))}))
     status = db.query("select status, last_error from private.outbox where template = 'meeting_link_failed'")
     assert status == [{"status": "cancelled", "last_error": "the session has a meeting link now"}]
+
+
+def test_a_meeting_that_could_not_be_moved_asks_the_mentor_to_update_the_link_it_has(
+    db: Database, make_user: MakeUser, as_user: AsUser
+) -> None:
+    sessions = Sessions(db, make_user, as_user)
+    booking = sessions.scheduled(meeting_link="https://zoom.example.test/j/1", meeting_platform="zoom")
+    db.scalar("select private.enqueue_email('meeting_link_failed', %s, 'x', %s::jsonb)",
+              (booking.mentor, f'{{"session_id": "{booking.session_id}", "sequence": 0, "reason": "Zoom is down", '
+                               f'"action": "move"}}'))
+    memory = Memory()
+    run_once(db, Registry({"email": EmailHandler(memory, EmailSettings(backend="console"))}))
+    # sent although the session has a link: it points at a meeting still at the old time
+    sent = Sent(db, memory).one("meeting_link_failed", booking.mentor)
+    assert sent.subject == "Action Needed: Update the Meeting Link for Your Mini Mentorship Session"
+    assert "could not move the session's meeting to its new time (Zoom is down)" in sent.text

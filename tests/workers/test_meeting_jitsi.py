@@ -65,10 +65,11 @@ def link_jobs(db: Database, session_id: uuid.UUID) -> list[dict[str, Any]]:
 
 
 def session_emails(db: Database, session_id: uuid.UUID) -> list[tuple[str, int, str]]:
-    """(template, sequence, status) of the session's email jobs."""
+    """(template, sequence, status) of the session's email jobs to both (not the mentor's meeting_link_failed)."""
     rows = db.query(
         "select template, (payload ->> 'sequence')::int as sequence, status from private.outbox "
-        "where kind = 'email' and payload ->> 'session_id' = %s order by template, payload ->> 'recipient_id'",
+        "where kind = 'email' and payload ->> 'session_id' = %s and template like 'session\\_%%' "
+        "order by template, payload ->> 'recipient_id'",
         (str(session_id),),
     )
     return [(r["template"], r["sequence"], r["status"]) for r in rows]
@@ -134,17 +135,24 @@ def test_a_cancelled_or_moved_session_gets_no_link_from_a_stale_job(db: Database
         "announced once, at its new version")
 
 
-def test_a_zoom_job_is_a_failed_attempt_saying_no_provider_is_configured(db: Database, sessions: Sessions) -> None:
+def test_a_zoom_job_without_zoom_settings_fails_at_once_and_asks_the_mentor_for_a_link(
+    db: Database, sessions: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("ACCOUNT_ID", "CLIENT_ID", "CLIENT_SECRET"):
+        monkeypatch.delenv(f"MM_ZOOM_{name}", raising=False)
     booking = jitsi_session(sessions, platform="zoom")
     drain(db)
     [job] = link_jobs(db, booking.session_id)
-    assert (job["status"], job["attempts"]) == ("pending", 1), "kept and retried later, never dropped"
-    assert job["last_error"] == (
-        "NoProviderError: no provider configured for zoom yet; configure one, then "
-        "`mini-mentorship outbox retry` this job"
-    )
+    reason = "Zoom is not configured: set MM_ZOOM_ACCOUNT_ID, MM_ZOOM_CLIENT_ID, MM_ZOOM_CLIENT_SECRET"
+    assert (job["status"], job["attempts"], job["last_error"]) == ("failed", 1, f"NoProviderError: {reason}"), (
+        "kept as failed for an operator (retry once configured), never dropped")
     assert session_row(db, booking.session_id)["meeting_link"] is None
     assert session_emails(db, booking.session_id) == [], "nobody is told of a session without its link"
+    [asked] = db.query("select payload from private.outbox where template = 'meeting_link_failed'")
+    assert asked["payload"] == {
+        "session_id": str(booking.session_id), "sequence": 0, "reason": reason, "action": "create",
+        "recipient_id": str(booking.mentor),
+    }, "the mentor is asked for a link"
 
 
 def test_running_a_link_job_again_never_makes_a_second_link(db: Database, sessions: Sessions) -> None:

@@ -126,11 +126,13 @@ def _reminder(conn: Conn, payload: Payload) -> str | None:
 
 
 def _meeting_link_failed(conn: Conn, payload: Payload) -> str | None:
-    """meeting_link_failed: the session is live at the same version and still has no link."""
+    """meeting_link_failed: the session is live at the same version and, when its link could not be created
+    (action create), still has none; when its meeting could not be moved (action move), the mentor must fix
+    the link the session already has."""
     reason = _session_notice(conn, payload)
     if reason is not None:
         return reason
-    if _one(conn, SESSION_SQL, _uuid(payload, "session_id"))["meeting_link"]:
+    if payload.get("action") != "move" and _one(conn, SESSION_SQL, _uuid(payload, "session_id"))["meeting_link"]:
         return LINK_ADDED
     return None
 
