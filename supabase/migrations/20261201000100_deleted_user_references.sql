@@ -4,9 +4,10 @@
 -- a no-show; the mentor of a finished request). When an account is deleted, PostgreSQL's referential action
 -- updates those rows, and the transition guards used to restore the old value (these columns are "written
 -- only by the database"), so the delete failed. The guards now let exactly that change through: a reference
--- column may go from a user id to NULL when that user no longer exists. This migration adds the one test they share; the
--- request guard (20261201001300) and the session guard (20261201002200) use it. Live claims and sessions
--- never reach this point: the account-deletion handler (20261201003000) releases and cancels them first.
+-- column may go from a user id to NULL when that user no longer exists. This migration adds the one test
+-- they share; the request guard (20261201001300) and the session guard (20261201002200) use it. Live claims
+-- and sessions never reach this point: the account-deletion handler (20261201003000) releases and cancels
+-- them first.
 
 -- True when a reference column is being cleared because the user it named was deleted.
 create function private.user_was_deleted(old_ref uuid, new_ref uuid)
