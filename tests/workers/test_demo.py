@@ -68,3 +68,6 @@ def test_demo_resets_migrates_seeds_and_summarises(fresh_url: str, project: Path
     with psycopg.connect(fresh_url) as conn:
         left = conn.execute("select status, count(*) from private.outbox group by status order by status").fetchall()
     assert left == [("cancelled", 1), ("succeeded", 9)], "no job is left pending, running or failed"
+    assert "The scheduled emails carry the worker's meeting link" in result.output
+    assert re.search(r"with a calendar invite \(\.ics\):\s+https://meet\.jit\.si/mini-mentorship-[0-9a-f]{32}",
+                     result.output), "the scheduled emails carry the Jitsi link the worker made, and an invite"

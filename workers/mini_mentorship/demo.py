@@ -279,6 +279,7 @@ def remind(conn: Conn, url: str, console: Console, mail_dir: Path) -> None:
 def show_mail(mail_dir: Path, console: Console) -> None:
     """The delivered emails, oldest first: recipient, subject and the session's time as the recipient sees it."""
     table = Table("to", "subject", "when (recipient's zone)", title=f"Emails delivered to {mail_dir}")
+    invites: list[str] = []
     for path in sorted(mail_dir.glob("*.eml")):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         body = message.get_body(preferencelist=("plain",))
@@ -286,4 +287,13 @@ def show_mail(mail_dir: Path, console: Console) -> None:
         when = next((line.removeprefix("When: ").split(" (")[0] + f" ({line.split('(')[1].split(')')[0]})"
                      for line in text.splitlines() if line.startswith("When: ")), "-")
         table.add_row(str(message["To"]), str(message["Subject"]), when)
+        join = next((line.removeprefix("Join: ") for line in text.splitlines() if line.startswith("Join: ")), None)
+        has_ics = any(part.get_content_type() == "text/calendar" for part in message.iter_attachments())
+        if "Scheduled" in str(message["Subject"]) and join:
+            invite = ", with a calendar invite (.ics)" if has_ics else ""
+            invites.append(f"  to {message['To']}{invite}:\n    {join}")
     console.print(table)
+    if invites:
+        console.print("The scheduled emails carry the worker's meeting link:", highlight=False)
+        for line in invites:
+            console.print(line, highlight=False, soft_wrap=True)
