@@ -390,6 +390,10 @@ RPCS: dict[str, RpcRules] = {
     "request_mini_meeting_link": _session_rpc(
         {"session_id": "{X}"}, owner=OK, claiming_mentor=OK, admin=("42501", "not_session_participant"),
     ),
+    "update_mini_session_meeting": _session_rpc(
+        {"session_id": "{X}", "location": "probe"}, owner=("42501", "not_session_mentor"), claiming_mentor=OK,
+        admin=("42501", "not_session_mentor"),
+    ),
     "mini_mentorship_analytics": _rpc(
         {}, **{a: ("42501", "not_admin") for a in (*_OUTSIDERS, "owner", "claiming_mentor")}, admin=OK,
     ),
