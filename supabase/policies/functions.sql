@@ -39,6 +39,9 @@ private.request_mini_meeting_link(uuid),
 private.update_mini_session_meeting(uuid, text, text, text, text)
 to authenticated;
 
+-- The filter of the view public.mini_mentorship_people (security invoker: it runs as the caller).
+grant execute on function private.mini_mentorship_people() to authenticated;
+
 -- Helpers that policies call (policies run as the caller).
 grant execute on function
 private.is_admin(),

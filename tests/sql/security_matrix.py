@@ -295,6 +295,30 @@ PROFILES = TableRules(
     writable={"service_role": ALL},
 )
 
+# A view (issue 12): who can read whose name, zone and avatar. "@actor" = that actor's user id. Each signed-in
+# actor reads themself and the people they share a request (student, claiming mentor) or a session with.
+PEOPLE = TableRules(
+    columns={
+        "id": "{self}",
+        "display_name": "'Probe'",
+        "timezone": "'Asia/Tokyo'",
+        "avatar_url": "'https://example.test/a.png'",
+    },
+    select={
+        "anon": DENIED,
+        "owner": {"@owner", "@claiming_mentor"},
+        "other_student": {"@other_student", "@other_mentor"},
+        "pool_mentor": {"@pool_mentor"},
+        "non_pool_mentor": {"@non_pool_mentor"},
+        "claiming_mentor": {"@claiming_mentor", "@owner"},
+        "other_mentor": {"@other_mentor", "@other_student"},
+        "admin": ALL,
+        "service_role": DENIED,
+    },
+    target="owner",
+    service_writes=False,
+)
+
 TABLES: dict[str, TableRules] = {
     "mini_mentorship_requests": REQUESTS,
     "mini_mentorship_sessions": SESSIONS,
@@ -302,6 +326,7 @@ TABLES: dict[str, TableRules] = {
     "mini_mentorship_events": EVENTS,
     "users": USERS,
     "mentorship_profiles": PROFILES,
+    "mini_mentorship_people": PEOPLE,
 }
 
 
