@@ -36,7 +36,9 @@ select
     u.raw_user_meta_data ->> 'full_name' as full_name,
     case when u.email like 'grace%' then 'Europe/Berlin' else 'America/Chicago' end as timezone
 from auth.users as u
-where u.email like '%@example.test';
+where u.email like '%@example.test'
+-- where mini-mentorship created public.users, its sign-up trigger made the rows already: set the demo's zones
+on conflict (id) do update set full_name = excluded.full_name, timezone = excluded.timezone;
 
 insert into public.mentorship_profiles (user_id, profile_type, in_matching_pool)
 values

@@ -168,7 +168,10 @@ def create_user(
         (uid, email, json.dumps(app_meta)),
     )
     db.query(
-        "insert into public.users (id, email, full_name, timezone) values (%s, %s, %s, %s)",
+        # The toolkit's sign-up trigger (where it created public.users) made the row already: set the test's values.
+        "insert into public.users (id, email, full_name, timezone) values (%s, %s, %s, %s) "
+        "on conflict (id) do update set email = excluded.email, full_name = excluded.full_name, "
+        "timezone = excluded.timezone",
         (uid, email, full_name or f"{kind.title()} {n}", timezone),
     )
     if kind in ("student", "mentor"):

@@ -15,6 +15,7 @@ public.complete_mini_session(uuid, text, text[], text[], boolean, integer),
 public.mark_mini_no_show(uuid, text),
 public.rate_mini_session(uuid, integer, text),
 public.request_mini_meeting_link(uuid),
+public.update_mini_session_meeting(uuid, text, text, text, text),
 public.mini_mentorship_analytics(timestamptz, timestamptz)
 to authenticated;
 
@@ -34,8 +35,12 @@ private.join_mini_session(uuid),
 private.complete_mini_session(uuid, text, text[], text[], boolean, integer),
 private.mark_mini_no_show(uuid, text),
 private.rate_mini_session(uuid, integer, text),
-private.request_mini_meeting_link(uuid)
+private.request_mini_meeting_link(uuid),
+private.update_mini_session_meeting(uuid, text, text, text, text)
 to authenticated;
+
+-- The filter of the view public.mini_mentorship_people (security invoker: it runs as the caller).
+grant execute on function private.mini_mentorship_people() to authenticated;
 
 -- Helpers that policies call (policies run as the caller).
 grant execute on function

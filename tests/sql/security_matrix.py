@@ -295,6 +295,30 @@ PROFILES = TableRules(
     writable={"service_role": ALL},
 )
 
+# A view (issue 12): who can read whose name, zone and avatar. "@actor" = that actor's user id. Each signed-in
+# actor reads themself and the people they share a request (student, claiming mentor) or a session with.
+PEOPLE = TableRules(
+    columns={
+        "id": "{self}",
+        "display_name": "'Probe'",
+        "timezone": "'Asia/Tokyo'",
+        "avatar_url": "'https://example.test/a.png'",
+    },
+    select={
+        "anon": DENIED,
+        "owner": {"@owner", "@claiming_mentor"},
+        "other_student": {"@other_student", "@other_mentor"},
+        "pool_mentor": {"@pool_mentor"},
+        "non_pool_mentor": {"@non_pool_mentor"},
+        "claiming_mentor": {"@claiming_mentor", "@owner"},
+        "other_mentor": {"@other_mentor", "@other_student"},
+        "admin": ALL,
+        "service_role": DENIED,
+    },
+    target="owner",
+    service_writes=False,
+)
+
 TABLES: dict[str, TableRules] = {
     "mini_mentorship_requests": REQUESTS,
     "mini_mentorship_sessions": SESSIONS,
@@ -302,6 +326,7 @@ TABLES: dict[str, TableRules] = {
     "mini_mentorship_events": EVENTS,
     "users": USERS,
     "mentorship_profiles": PROFILES,
+    "mini_mentorship_people": PEOPLE,
 }
 
 
@@ -389,6 +414,10 @@ RPCS: dict[str, RpcRules] = {
     ),
     "request_mini_meeting_link": _session_rpc(
         {"session_id": "{X}"}, owner=OK, claiming_mentor=OK, admin=("42501", "not_session_participant"),
+    ),
+    "update_mini_session_meeting": _session_rpc(
+        {"session_id": "{X}", "location": "probe"}, owner=("42501", "not_session_mentor"), claiming_mentor=OK,
+        admin=("42501", "not_session_mentor"),
     ),
     "mini_mentorship_analytics": _rpc(
         {}, **{a: ("42501", "not_admin") for a in (*_OUTSIDERS, "owner", "claiming_mentor")}, admin=OK,

@@ -43,6 +43,7 @@ def world(pg: RunningServer) -> Iterator[World]:
     built.users["spare_user"] = create_user(db, "admin")
     spare_auth = uuid.uuid4()
     db.query("insert into auth.users (id, email) values (%s, 'spare@example.test')", (spare_auth,))
+    db.query("delete from public.users where id = %s", (spare_auth,))  # made by the sign-up trigger
     built.users["spare_auth"] = spare_auth
     yield built
     built.close()
@@ -71,7 +72,7 @@ def target_id(world: World, table: str, rules: TableRules) -> Any:
         return world.db.scalar(
             "select min(id) from public.mini_mentorship_events where request_id = %s", (world.rows["R_open"],)
         )
-    if table in ("users", "mentorship_profiles"):
+    if table in ("users", "mentorship_profiles", "mini_mentorship_people"):
         return world.users[rules.target]
     return world.rows[rules.target]
 
@@ -119,7 +120,7 @@ def expected_rows(world: World, table: str, actor: str, rule: object) -> object:
         return {str(r[key]) for r in world.db.query(f"select {key} from public.{table} where {key} = %s",
                                                     (world.users[actor],))}
     assert isinstance(rule, set)
-    return rule
+    return {str(world.users[label[1:]]) if label.startswith("@") else label for label in rule}
 
 
 @pytest.mark.parametrize("actor", ACTORS)
@@ -136,7 +137,9 @@ def test_select(world: World, table: str, actor: str) -> None:
         failures.append(f"{actor} selecting from {table}: expected rows, got {value}")
     else:
         seen = labels_of(world, table, value)
-        everything = labels_of(world, table, world.db.query(f"select * from public.{table}"))
+        every_row = ("select id from private.people" if table == "mini_mentorship_people"
+                     else f"select * from public.{table}")
+        everything = labels_of(world, table, world.db.query(every_row))
         wanted: set[str] = everything if expected == ALL else expected  # type: ignore[assignment]
         if seen != wanted:
             failures.append(f"{actor} selecting from {table}: expected {sorted(wanted)}, saw {sorted(seen)}")
@@ -156,7 +159,7 @@ def test_select(world: World, table: str, actor: str) -> None:
 def labels_of(world: World, table: str, rows: list[dict[str, Any]]) -> set[str]:
     if table == "mini_mentorship_events":
         return {world.label_of(r["request_id"]) for r in rows}
-    if table == "users":
+    if table in ("users", "mini_mentorship_people"):
         return {str(r["id"]) for r in rows}
     if table == "mentorship_profiles":
         return {str(r["user_id"]) for r in rows}
@@ -171,6 +174,7 @@ def insert_base(world: World, table: str, actor: str) -> dict[str, str]:
         "mini_mentorship_events": ["entity", "event", "request_id", "to_status"],
         "users": ["id", "email"],
         "mentorship_profiles": ["user_id", "profile_type"],
+        "mini_mentorship_people": ["id", "display_name"],
     }[table]
     return {c: resolve(world, actor, table, TABLES[table].columns[c]) for c in base}
 

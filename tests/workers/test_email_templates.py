@@ -45,6 +45,7 @@ SUBJECTS = {
     "request_cancelled": "Mini Mentorship Request Cancelled",
     "session_scheduled": "Your Mini Mentorship Session is Scheduled",
     "session_rescheduled": "Your Mini Mentorship Session Has Moved",
+    "session_updated": "Your Mini Mentorship Session Has New Meeting Details",
     "session_cancelled": "Mini Mentorship Session Cancelled",
     "reminder_24h": "Reminder: Mini Mentorship Session Tomorrow",
     "reminder_1h": "Reminder: Mini Mentorship Session in 1 Hour",
@@ -128,7 +129,14 @@ def sent(db: Database, make_user: MakeUser, as_user: AsUser) -> tuple[Sent, dict
               (people["mentor2"], f"{linkless.session_id}:0",
                f'{{"session_id": "{linkless.session_id}", "sequence": 0, "request_id": "{linkless.request_id}", '
                f'"recipient_role": "mentor", "reason": "Zoom said <no>"}}'))
+    # 8. a link replaced by the mentor (issue 12).
+    fixed = sessions.scheduled(student=make_user("student", timezone="Europe/Berlin"), mentor=people["mentor"],
+                               starts_in=dt.timedelta(days=5), title=HOSTILE,
+                               meeting_link="https://meet.example.test/broken")
+    fixed.as_mentor.rpc("update_mini_session_meeting", session_id=fixed.session_id,
+                        meeting_link="https://meet.example.test/fixed")
     run_once(db, Registry({"email": handler}))
+    people.update({"fixed_student": fixed.student, "session:fixed": fixed.session_id})
     people.update({"done_student": done.student, "absent_student": absent.student,
                    "request:expiring": expiring["id"], "request:released": released.request_id})
     sessions_by_name = {"main": main.session_id, "done": done.session_id, "absent": absent.session_id,
@@ -243,6 +251,15 @@ def test_every_template_is_rendered_for_its_recipient_escaped_and_in_their_zone(
     link = mail.one("meeting_link_failed", p["mentor2"])
     check_common(db, link, "meeting_link_failed", p["mentor2"])
     assert "Zoom said &lt;no&gt;" in link.html and f"{APP}/mentorship/sessions/{p['session:linkless']}" in link.text
+
+    updated = mail.one("session_updated", p["fixed_student"], p["session:fixed"])
+    check_common(db, updated, "session_updated", p["fixed_student"])
+    assert "Join: https://meet.example.test/fixed" in updated.text and "(Europe/Berlin)" in updated.text
+    [attachment] = updated.attachments
+    [event] = icalendar.Calendar.from_ical(attachment.data).walk("VEVENT")
+    assert (str(event["LOCATION"]), int(str(event["SEQUENCE"]))) == ("https://meet.example.test/fixed", 0), (
+        "the invitation carries the new link")
+    assert "Join: https://meet.example.test/fixed" in mail.one("session_updated", p["mentor"], p["session:fixed"]).text
 
     claimed = mail.one("request_claimed", p["done_student"])
     check_common(db, claimed, "request_claimed", p["done_student"])

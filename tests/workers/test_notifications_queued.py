@@ -255,7 +255,11 @@ def test_scheduling_without_a_link_waits_for_the_worker_to_write_it(db: Database
     assert new_emails(db, before) == expected, "the link written by the worker queues the scheduled emails"
 
     write_link(db, booking.session_id, "https://zoom.example.test/j/2")
-    assert new_emails(db, before) == expected, "changing an existing link announces nothing again"
+    changed = new_emails(db, before)
+    assert [j for j in changed if j[0] == "session_scheduled"] == expected, "the session is not scheduled again"
+    assert sorted((j[0], j[1]) for j in changed if j not in expected) == sorted(
+        ("session_updated", str(who)) for who in (booking.student, booking.mentor)
+    ), "a link that changes after the announcement is told as an update (issue 12)"
 
 
 def test_a_link_written_again_after_being_cleared_is_not_announced_twice(db: Database, sessions: Sessions) -> None:
@@ -264,8 +268,10 @@ def test_a_link_written_again_after_being_cleared_is_not_announced_twice(db: Dat
     announced = emails(db)
     db.query("update public.mini_mentorship_sessions set meeting_link = null where id = %s", (booking.session_id,))
     write_link(db, booking.session_id, "https://meet.jit.si/second")
-    assert emails(db) == announced, (
-        "the same version of the session is announced once: the second link hits the same dedupe keys"
+    again = [j for j in emails(db) if j not in announced]
+    assert [j[0] for j in again] == ["session_updated", "session_updated"], (
+        "the same version of the session is announced once (the second link hits the same dedupe keys); "
+        "the new link is told as an update (issue 12)"
     )
 
 

@@ -8,8 +8,8 @@ the handler returns `Skip(reason)` and the queue records it (`cancelled`, reason
 Rules by template (payloads: docs/operations.md, "Notifications queued by the database"):
 
 * every template: the recipient still exists (`private.people`);
-* `session_scheduled`, `session_rescheduled`: the session exists, is scheduled or in progress, and is still
-  at the version (`sequence`) the notice announces;
+* `session_scheduled`, `session_rescheduled`, `session_updated` (new meeting details): the session exists, is
+  scheduled or in progress, and is still at the version (`sequence`) the notice announces;
 * `reminder_24h`, `reminder_1h`: the session is scheduled, at the same version, starts at the time the
   reminder was queued for (`scheduled_at`), and has not started yet as of the later of now() and the tick's
   time (`as_of`: a tick run with `--now` in the future, for a demo or test, is judged at that time too);
@@ -90,7 +90,7 @@ def skip_reason(conn: Conn, template: str | None, payload: Payload) -> str | Non
 
 
 def _session_notice(conn: Conn, payload: Payload) -> str | None:
-    """session_scheduled / session_rescheduled: the session is live and at the announced version."""
+    """session_scheduled / session_rescheduled / session_updated: the session is live, at the announced version."""
     session = _one(conn, SESSION_SQL, _uuid(payload, "session_id"))
     if not session:
         return SESSION_GONE
@@ -168,6 +168,7 @@ Rule = Callable[[Conn, Payload], str | None]
 RULES: dict[str, Rule] = {
     "session_scheduled": _session_notice,
     "session_rescheduled": _session_notice,
+    "session_updated": _session_notice,
     "reminder_24h": _reminder,
     "reminder_1h": _reminder,
     "follow_up": _follow_up,

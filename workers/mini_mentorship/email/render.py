@@ -22,10 +22,13 @@ from .message import Attachment
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 TEMPLATES = (
     "request_created", "request_claimed", "request_released", "request_expired", "request_cancelled",
-    "session_scheduled", "session_rescheduled", "session_cancelled", "reminder_24h", "reminder_1h",
-    "follow_up", "session_no_show", "meeting_link_failed",
+    "session_scheduled", "session_rescheduled", "session_updated", "session_cancelled", "reminder_24h",
+    "reminder_1h", "follow_up", "session_no_show", "meeting_link_failed",
 )
-CALENDAR_METHOD = {"session_scheduled": "REQUEST", "session_rescheduled": "REQUEST", "session_cancelled": "CANCEL"}
+CALENDAR_METHOD = {
+    "session_scheduled": "REQUEST", "session_rescheduled": "REQUEST", "session_updated": "REQUEST",
+    "session_cancelled": "CANCEL",
+}
 
 
 @dataclass(frozen=True)
