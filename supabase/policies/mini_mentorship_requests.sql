@@ -20,10 +20,11 @@ on public.mini_mentorship_requests for insert to authenticated
 with check (student_id = (select auth.uid()));
 
 grant select on public.mini_mentorship_requests to authenticated;
--- createRequest is a plain insert: only what a request form fills (a trigger sets the rest).
+-- createRequest is a plain insert: only what a request form fills (a trigger sets the rest; a follow-up names
+-- the completed session it continues, and the trigger reserves it for that session's mentor).
 grant insert (
     student_id, title, description, session_type, preferred_duration_minutes, urgency,
     preferred_date_start, preferred_date_end, preferred_time_slots, timezone, tags,
-    relevant_experience, specific_questions, resume_url, portfolio_url
+    relevant_experience, specific_questions, resume_url, portfolio_url, follow_up_of, follow_up_exclusive
 ) on public.mini_mentorship_requests to authenticated;
 grant select, insert, update, delete on public.mini_mentorship_requests to service_role;

@@ -94,6 +94,12 @@ REQUESTS = TableRules(
         "expires_at": "now() + interval '30 days'",
         "updated_at": _TS,
         "search_document": "to_tsvector('simple', 'probe')",
+        # session X is the owner's but still scheduled: the insert trigger refuses it for everyone (the happy
+        # path, a completed session of one's own, is tested in test_follow_ups_and_capacity.py)
+        "follow_up_of": "{X}",
+        "follow_up_exclusive": "true",  # without follow_up_of: refused
+        "reserved_for_mentor_id": "{pool_mentor}",
+        "reserved_until": "now() + interval '1 day'",
     },
     select={
         "anon": DENIED,
@@ -110,17 +116,18 @@ REQUESTS = TableRules(
         {
             "student_id", "title", "description", "session_type", "preferred_duration_minutes", "urgency",
             "preferred_date_start", "preferred_date_end", "preferred_time_slots", "timezone", "tags",
-            "relevant_experience", "specific_questions", "resume_url", "portfolio_url",
+            "relevant_experience", "specific_questions", "resume_url", "portfolio_url", "follow_up_of",
+            "follow_up_exclusive",
         }
     ),
     auth_insert_needs_self="student_id",
     # a new request is always open and unclaimed; lifecycle columns belong to the database
     insert_protected=_protect(
-        {"status", "claimed_by_mentor_id"},
+        {"status", "claimed_by_mentor_id", "follow_up_of", "follow_up_exclusive"},
         {
             "claimed_at", "release_count", "last_released_at", "last_released_by", "last_release_reason",
             "cancelled_at", "cancelled_by", "cancellation_reason", "expired_at", "completed_at", "created_at",
-            "expires_at", "updated_at",
+            "expires_at", "updated_at", "reserved_for_mentor_id", "reserved_until",
         },
     ),
     target="R_open",

@@ -23,6 +23,7 @@ EMPTY_FIGURES: dict[str, Any] = {
     "requests": 0,
     "requests_by_status": {"open": 0, "claimed": 0, "scheduled": 0, "completed": 0, "cancelled": 0, "expired": 0},
     "request_cancellation_rate": None,
+    "follow_up_requests": 0,
     "claimed_requests": 0,
     "claim_rate": None,
     "average_request_to_claim_seconds": None,

@@ -24,6 +24,9 @@ def test_twenty_mentors_claiming_one_request_at_once_yield_exactly_one_winner(
 ) -> None:
     student = make_user("student")
     mentors = [make_user("mentor") for _ in range(MENTORS)]
+    # This test is about one request's race: let every mentor keep all the claims they win (the per-mentor
+    # capacity, private.settings().max_claims_per_mentor, is tested in test_follow_ups_and_capacity.py).
+    db.query("update private.settings set max_claims_per_mentor = 100")
     apis = [as_user(m) for m in mentors]  # one connection per mentor, i.e. per thread
     for api in apis:
         api.query("select 1")  # connect before the race so it is decided by the database, not by connecting

@@ -169,7 +169,8 @@ def test_table_privileges_of_the_api_roles(db: Database) -> None:
     assert insertable == {
         "student_id", "title", "description", "session_type", "preferred_duration_minutes", "urgency",
         "preferred_date_start", "preferred_date_end", "preferred_time_slots", "timezone", "tags",
-        "relevant_experience", "specific_questions", "resume_url", "portfolio_url",
+        "relevant_experience", "specific_questions", "resume_url", "portfolio_url", "follow_up_of",
+        "follow_up_exclusive",
     }, "a student may insert only the request columns they fill in"
     assert table_privs("service_role", "mini_mentorship_events") == {"select"}, (
         "even the service role may only read the audit trail"
