@@ -15,6 +15,7 @@ public.complete_mini_session(uuid, text, text[], text[], boolean, integer),
 public.mark_mini_no_show(uuid, text),
 public.rate_mini_session(uuid, integer, text),
 public.request_mini_meeting_link(uuid),
+public.update_mini_session_notes(uuid, text),
 public.mini_mentorship_analytics(timestamptz, timestamptz)
 to authenticated;
 
@@ -34,7 +35,8 @@ private.join_mini_session(uuid),
 private.complete_mini_session(uuid, text, text[], text[], boolean, integer),
 private.mark_mini_no_show(uuid, text),
 private.rate_mini_session(uuid, integer, text),
-private.request_mini_meeting_link(uuid)
+private.request_mini_meeting_link(uuid),
+private.update_mini_session_notes(uuid, text)
 to authenticated;
 
 -- Helpers that policies call (policies run as the caller).

@@ -39,6 +39,7 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
     "mark_mini_no_show": ("session_id", "absent"),
     "rate_mini_session": ("session_id", "rating"),
     "request_mini_meeting_link": ("session_id",),
+    "update_mini_session_notes": ("session_id",),
     "mini_mentorship_analytics": (),
 }
 
