@@ -16,6 +16,7 @@ public.mark_mini_no_show(uuid, text),
 public.rate_mini_session(uuid, integer, text),
 public.request_mini_meeting_link(uuid),
 public.update_mini_session_meeting(uuid, text, text, text, text),
+public.update_mini_session_notes(uuid, text),
 public.mini_mentorship_analytics(timestamptz, timestamptz)
 to authenticated;
 
@@ -36,7 +37,8 @@ private.complete_mini_session(uuid, text, text[], text[], boolean, integer),
 private.mark_mini_no_show(uuid, text),
 private.rate_mini_session(uuid, integer, text),
 private.request_mini_meeting_link(uuid),
-private.update_mini_session_meeting(uuid, text, text, text, text)
+private.update_mini_session_meeting(uuid, text, text, text, text),
+private.update_mini_session_notes(uuid, text)
 to authenticated;
 
 -- The filter of the view public.mini_mentorship_people (security invoker: it runs as the caller).

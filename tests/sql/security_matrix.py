@@ -426,6 +426,10 @@ RPCS: dict[str, RpcRules] = {
         {"session_id": "{X}", "location": "probe"}, owner=("42501", "not_session_mentor"), claiming_mentor=OK,
         admin=("42501", "not_session_mentor"),
     ),
+    "update_mini_session_notes": _session_rpc(
+        {"session_id": "{X}", "student_notes": "probe"}, owner=OK,
+        claiming_mentor=("42501", "not_session_student"), admin=("42501", "not_session_student"),
+    ),
     "mini_mentorship_analytics": _rpc(
         {}, **{a: ("42501", "not_admin") for a in (*_OUTSIDERS, "owner", "claiming_mentor")}, admin=OK,
     ),

@@ -373,6 +373,17 @@ CASES: list[Case] = [
     Case("update_mini_session_meeting", "42501", "not_session_mentor", _session_call("scheduled", "student")),
     Case("update_mini_session_meeting", "PT409", "session_not_scheduled",
          _session_call("cancelled", location="Room 1")),
+    # update_mini_session_notes
+    Case("update_mini_session_notes", "42501", "not_authenticated",
+         _session_call("scheduled", "nobody", student_notes="n")),
+    Case("update_mini_session_notes", "22023", "session_id",
+         _session_call("scheduled", "student", session_id=None, student_notes="n")),
+    Case("update_mini_session_notes", "22023", "student_notes",
+         _session_call("scheduled", "student", student_notes="n" * 5001)),
+    Case("update_mini_session_notes", "PT404", "session_not_found",
+         _session_call("scheduled", "stranger", student_notes="n")),
+    Case("update_mini_session_notes", "42501", "not_session_student",
+         _session_call("scheduled", "mentor", student_notes="n")),
     # mini_mentorship_analytics
     Case("mini_mentorship_analytics", "42501", "not_authenticated", lambda c: (c.nobody, {})),
     Case("mini_mentorship_analytics", "42501", "not_admin", lambda c: (c.stranger("mentor"), {})),

@@ -51,6 +51,7 @@ SESSION_RPCS = [
     "mark_mini_no_show",
     "rate_mini_session",
     "request_mini_meeting_link",
+    "update_mini_session_notes",
 ]
 
 
@@ -280,6 +281,7 @@ def session_args(rpc: str, session_id: uuid.UUID, now: dt.datetime) -> dict[str,
                                   "follow_up_needed": False, "actual_duration_minutes": 30},
         "mark_mini_no_show": {"absent": "student"},
         "rate_mini_session": {"rating": 5, "feedback": None},
+        "update_mini_session_notes": {"student_notes": "probe"},
     }
     return {"session_id": session_id, **extra.get(rpc, {})}
 
@@ -396,13 +398,15 @@ def test_reschedule_refuses_unbounded_inputs_at_once(
     ("rate_mini_session", {"feedback": FIVE_MB}, "feedback"),
     ("join_mini_session", {"session_id": None}, "session_id"),
     ("request_mini_meeting_link", {"session_id": None}, "session_id"),
+    ("update_mini_session_notes", {"student_notes": FIVE_MB}, "student_notes"),
 ], ids=lambda v: v if isinstance(v, str) else None)
 def test_session_rpcs_refuse_huge_texts_and_lists_at_once(
     db: Database, sessions: Sessions, rpc: str, args: dict[str, Any], hint: str
 ) -> None:
     booking = sessions.completed() if rpc == "rate_mini_session" else sessions.in_progress()
     base = session_args(rpc, booking.session_id, db_now(db))
-    api = booking.as_student if rpc in ("join_mini_session", "rate_mini_session") else booking.as_mentor
+    api = (booking.as_student if rpc in ("join_mini_session", "rate_mini_session", "update_mini_session_notes")
+           else booking.as_mentor)
     assert_prompt_refusal(db, lambda: api.rpc(rpc, **{**base, **args}), hint, f"{rpc} with a huge {hint}")
 
 
