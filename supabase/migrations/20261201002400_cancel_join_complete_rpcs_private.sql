@@ -6,8 +6,15 @@
 -- part (42501); the state (PT409). New: once a session's time is over and BOTH participants joined it, a
 -- participant can no longer cancel it (PT409 session_attended: the mentor completes it instead); an admin
 -- who is not a participant still can.
+--
+-- Optional arguments have SQL defaults (PostgREST picks a function by the JSON keys sent; a key without a
+-- default must always be sent, issue 12 item 1): cancel_mini_session(reason default null) — optional for the
+-- student and admins, the mentor still gets 22023 reason_required; complete_mini_session(mentor_notes,
+-- topics_covered, action_items default null). Defaults must be trailing and complete's two required
+-- arguments, follow_up_needed and actual_duration_minutes, come last, so they get `default null` too rather
+-- than a new argument order: they stay required (leaving one out answers 22023 with its name as hint).
 
-create function private.cancel_mini_session(session_id uuid, reason text)
+create function private.cancel_mini_session(session_id uuid, reason text default null)
 returns public.mini_mentorship_sessions
 language plpgsql
 volatile
@@ -73,7 +80,7 @@ comment on function private.cancel_mini_session(uuid, text) is
 'Implementation of public.cancel_mini_session (security definer, not exposed: the Data API serves only '
 'public). See the wrapper''s comment for the contract.';
 
-create or replace function public.cancel_mini_session(session_id uuid, reason text)
+create or replace function public.cancel_mini_session(session_id uuid, reason text default null)
 returns public.mini_mentorship_sessions
 language sql
 volatile
@@ -182,11 +189,11 @@ comment on function public.join_mini_session(uuid) is
 
 create function private.complete_mini_session(
     session_id uuid,
-    mentor_notes text,
-    topics_covered text[],
-    action_items text[],
-    follow_up_needed boolean,
-    actual_duration_minutes integer
+    mentor_notes text default null,
+    topics_covered text[] default null,
+    action_items text[] default null,
+    follow_up_needed boolean default null,
+    actual_duration_minutes integer default null
 )
 returns public.mini_mentorship_sessions
 language plpgsql
@@ -271,11 +278,11 @@ comment on function private.complete_mini_session(uuid, text, text[], text[], bo
 
 create or replace function public.complete_mini_session(
     session_id uuid,
-    mentor_notes text,
-    topics_covered text[],
-    action_items text[],
-    follow_up_needed boolean,
-    actual_duration_minutes integer
+    mentor_notes text default null,
+    topics_covered text[] default null,
+    action_items text[] default null,
+    follow_up_needed boolean default null,
+    actual_duration_minutes integer default null
 )
 returns public.mini_mentorship_sessions
 language sql

@@ -9,6 +9,7 @@
 --   to see the other one missing): PT409 reporter_not_joined. An admin who is not a participant is exempt
 --   (they act on what both sides report outside the app); an admin who IS a participant is a participant.
 -- Same order of checks as every session RPC: signed in, arguments, visibility (PT404), part (42501), state.
+-- rate_mini_session(feedback default null): optional arguments have SQL defaults (issue 12 item 1).
 
 create function private.mark_mini_no_show(session_id uuid, absent text)
 returns public.mini_mentorship_sessions
@@ -115,7 +116,9 @@ comment on function public.mark_mini_no_show(uuid, text) is
 'reported absent joined) / reporter_not_joined (the reporting participant never joined). Returns the '
 'session. Security invoker: the work is done by private.mark_mini_no_show.';
 
-create function private.rate_mini_session(session_id uuid, rating integer, feedback text)
+create function private.rate_mini_session(
+    session_id uuid, rating integer, feedback text default null
+)
 returns public.mini_mentorship_sessions
 language plpgsql
 volatile
@@ -181,7 +184,9 @@ comment on function private.rate_mini_session(uuid, integer, text) is
 'Implementation of public.rate_mini_session (security definer, not exposed: the Data API serves only '
 'public). See the wrapper''s comment for the contract.';
 
-create or replace function public.rate_mini_session(session_id uuid, rating integer, feedback text)
+create or replace function public.rate_mini_session(
+    session_id uuid, rating integer, feedback text default null
+)
 returns public.mini_mentorship_sessions
 language sql
 volatile
