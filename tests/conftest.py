@@ -31,7 +31,7 @@ from mini_mentorship import db as dbmod
 from mini_mentorship.caller import claims_for
 from mini_mentorship.pgserver import LocalServer, available_bindirs
 from mini_mentorship.settings import Settings
-from tests.postgrest import TEMP_FILE_LIMIT, Api
+from mini_mentorship.testing.api import TEMP_FILE_LIMIT, Api
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -96,7 +96,7 @@ def pg(request: pytest.FixtureRequest, settings: Settings) -> Iterator[RunningSe
         url = server.start()
         template_url = dbmod.create_database(url, "mm_template")
         dbmod.migrate_database(template_url, settings, auto_expose=kind.auto_expose)
-        with dbmod.connect(url) as conn:  # bounds every API request's temporary files (see tests/postgrest.py)
+        with dbmod.connect(url) as conn:  # bounds every API request's temporary files (see mini_mentorship.testing.api)
             conn.execute(f"alter role authenticator set temp_file_limit = '{TEMP_FILE_LIMIT}'")
         running = RunningServer(kind, server, url, "mm_template", server.major_version())
         request.config.stash.setdefault(SERVERS_USED, []).append(

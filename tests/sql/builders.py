@@ -15,8 +15,8 @@ from typing import Any
 
 import psycopg
 
+from mini_mentorship.testing.api import Api, ApiError
 from tests.conftest import Database
-from tests.postgrest import Api, ApiError
 from tests.sql.requests_support import (
     create_request,
     event_names,

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from psycopg.types.json import Jsonb
 
+from mini_mentorship.testing.api import Api, ApiError
 from tests.conftest import Database
-from tests.postgrest import Api, ApiError
 
 REQUEST_STATES = ["open", "claimed", "scheduled", "completed", "cancelled", "expired"]
 SESSION_STATES = ["scheduled", "in-progress", "completed", "cancelled", "no-show"]

@@ -20,8 +20,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from mini_mentorship.testing.api import Api
 from tests.conftest import Database, user_claims
-from tests.postgrest import Api
 from tests.sql.requests_support import Lifecycle
 
 ACTORS = [

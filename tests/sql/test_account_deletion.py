@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from mini_mentorship.testing.api import Api
 from tests.conftest import Database
-from tests.postgrest import Api
 from tests.sql.builders import Sessions
 from tests.sql.requests_support import Lifecycle, event_names, events
 

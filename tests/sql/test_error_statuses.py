@@ -1,6 +1,6 @@
 """No refusal of any RPC reaches the app as HTTP 5xx, and every one carries a stable hint.
 
-PostgREST maps SQLSTATEs to HTTP statuses (tests/postgrest.py `http_status`): P0001 is 400, but P0002, 23P01
+PostgREST maps SQLSTATEs to HTTP statuses (`mini_mentorship.testing.api.http_status`): P0001 is 400, but P0002, 23P01
 (400, not 409), 40P01 and every 55xxx are wrong or 500. Each case below drives one RPC into one of its
 documented refusals, through the same PostgREST simulation the app goes through, and checks the SQLSTATE, the
 hint, the HTTP status (never >= 500) and that a UI message exists. A coverage test reads every RPC's source and
@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
+from mini_mentorship.testing.api import Api, ApiError, http_status
 from tests.conftest import Database
-from tests.postgrest import Api, ApiError, http_status
 from tests.sql.builders import Booking, Sessions, db_now, shift_session
 from tests.sql.requests_support import create_request
 

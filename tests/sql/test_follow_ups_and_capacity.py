@@ -13,8 +13,8 @@ from typing import Any
 import psycopg
 import pytest
 
+from mini_mentorship.testing.api import Api, ApiError
 from tests.conftest import Database
-from tests.postgrest import Api, ApiError
 from tests.sql.builders import Booking, Sessions, outbox_rows, refused_unchanged, state
 from tests.sql.requests_support import Lifecycle, create_request, db_create_request, event_names, request_row
 

@@ -26,8 +26,8 @@ from typing import Any
 import psycopg
 import pytest
 
+from mini_mentorship.testing.api import Api, ApiError
 from tests.conftest import Database, user_claims
-from tests.postgrest import Api, ApiError
 from tests.sql.builders import backdate_events
 from tests.sql.requests_support import (
     Lifecycle,

@@ -22,8 +22,8 @@ from typing import Any
 import psycopg
 import pytest
 
+from mini_mentorship.testing.api import Api, ApiError
 from tests.conftest import Database
-from tests.postgrest import Api, ApiError
 from tests.sql.builders import (
     Booking,
     Sessions,

@@ -13,8 +13,8 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
+from mini_mentorship.testing.api import Api, ApiError
 from tests.conftest import Database
-from tests.postgrest import Api, ApiError
 from tests.sql.builders import Sessions
 
 MakeUser = Callable[..., uuid.UUID]

@@ -12,8 +12,8 @@ from psycopg.rows import dict_row
 
 from mini_mentorship import db as dbmod
 from mini_mentorship.settings import Settings
+from mini_mentorship.testing.api import Api, ApiError
 from tests.conftest import Database
-from tests.postgrest import Api, ApiError
 
 HOST_TABLES = """
 create table public.users (

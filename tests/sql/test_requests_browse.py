@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from mini_mentorship.testing.api import Api
 from tests.conftest import Database
-from tests.postgrest import Api
 from tests.sql.requests_support import Lifecycle, create_request, refused
 
 MakeUser = Callable[..., uuid.UUID]

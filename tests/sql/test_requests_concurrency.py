@@ -8,8 +8,8 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from mini_mentorship.testing.api import Api, ApiError
 from tests.conftest import Database
-from tests.postgrest import Api, ApiError
 from tests.sql.requests_support import db_create_request, events, request_row
 
 MakeUser = Callable[..., uuid.UUID]

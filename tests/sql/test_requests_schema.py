@@ -9,8 +9,8 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
+from mini_mentorship.testing.api import Api, ApiError
 from tests.conftest import Database
-from tests.postgrest import Api, ApiError
 from tests.sql.requests_support import Lifecycle, create_request, refused
 
 MakeUser = Callable[..., uuid.UUID]

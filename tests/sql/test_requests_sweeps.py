@@ -8,8 +8,8 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
+from mini_mentorship.testing.api import Api
 from tests.conftest import Database
-from tests.postgrest import Api
 from tests.sql.requests_support import Lifecycle, events, refused, request_row
 
 MakeUser = Callable[..., uuid.UUID]

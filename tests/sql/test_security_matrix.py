@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from mini_mentorship import db as dbmod
+from mini_mentorship.testing.api import Api, ApiError
 from tests.conftest import MATRIX_CELLS, Database, RunningServer, create_user
-from tests.postgrest import Api, ApiError
 from tests.sql.security_matrix import ALL, DENIED, OK, RPCS, SELF, TABLES, TableRules
 from tests.sql.security_world import ACTORS, World, build_world
 

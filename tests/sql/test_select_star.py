@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from mini_mentorship.testing.api import Api
 from tests.conftest import Database
-from tests.postgrest import Api
 from tests.sql.requests_support import create_request
 
 MakeUser = Callable[..., uuid.UUID]

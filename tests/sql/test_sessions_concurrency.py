@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from mini_mentorship.testing.api import Api, ApiError
 from tests.conftest import Database
-from tests.postgrest import Api, ApiError
 from tests.sql.builders import Booking, Sessions, db_now, request_row, session_row
 
 MakeUser = Callable[..., uuid.UUID]

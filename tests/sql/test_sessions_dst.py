@@ -25,8 +25,8 @@ from typing import Any
 
 import pytest
 
+from mini_mentorship.testing.api import Api
 from tests.conftest import Database
-from tests.postgrest import Api
 from tests.sql.builders import Booking, Sessions, refused_unchanged
 
 MakeUser = Callable[..., uuid.UUID]

@@ -34,8 +34,8 @@ from mini_mentorship.meetings.teams import Teams, TeamsSettings
 from mini_mentorship.meetings.zoom import Zoom, ZoomSettings, passcode
 from mini_mentorship.outbox.queue import Job
 from mini_mentorship.outbox.registry import ConnectionFactory, Delivered, Outcome, Registry
+from mini_mentorship.testing.api import Api
 from tests.conftest import Database
-from tests.postgrest import Api
 from tests.sql.builders import Booking, Sessions, db_now, session_row
 from tests.workers.meeting_fakes import (
     GOOGLE_USER,

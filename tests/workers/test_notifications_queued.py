@@ -15,8 +15,8 @@ from typing import Any
 import psycopg
 import pytest
 
+from mini_mentorship.testing.api import Api, ApiError
 from tests.conftest import Database
-from tests.postgrest import Api, ApiError
 from tests.sql.builders import Booking, Sessions, db_now, outbox_rows, refused_unchanged, session_row
 from tests.sql.requests_support import create_request
 
