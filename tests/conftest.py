@@ -12,8 +12,6 @@ never see each other's data.
 from __future__ import annotations
 
 import functools
-import itertools
-import json
 import os
 import shutil
 import tempfile
@@ -23,15 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-from psycopg.rows import dict_row
 
 from mini_mentorship import db as dbmod
-from mini_mentorship.caller import claims_for
 from mini_mentorship.pgserver import LocalServer, available_bindirs
 from mini_mentorship.settings import Settings
 from mini_mentorship.testing.api import TEMP_FILE_LIMIT, Api
+from mini_mentorship.testing.database import Database, create_user, user_claims
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -108,29 +104,6 @@ def pg(request: pytest.FixtureRequest, settings: Settings) -> Iterator[RunningSe
         shutil.rmtree(datadir, ignore_errors=True)
 
 
-class Database:
-    """A fresh migrated database for one test, with superuser helpers."""
-
-    def __init__(self, url: str, server: RunningServer) -> None:
-        self.url = url
-        self.server = server
-        self.authenticator_url = url.replace("postgresql://postgres@", "postgresql://authenticator@", 1)
-        self.conn: psycopg.Connection[dict[str, Any]] = psycopg.connect(
-            url, autocommit=True, row_factory=dict_row
-        )
-
-    def query(self, query: str, params: Any = None) -> list[dict[str, Any]]:
-        cur = self.conn.execute(query, params)
-        return cur.fetchall() if cur.description else []
-
-    def scalar(self, query: str, params: Any = None) -> Any:
-        row = self.conn.execute(query, params).fetchone()
-        return None if row is None else next(iter(row.values()))
-
-    def close(self) -> None:
-        self.conn.close()
-
-
 @pytest.fixture
 def db(pg: RunningServer) -> Iterator[Database]:
     url = pg.new_database()
@@ -142,56 +115,10 @@ def db(pg: RunningServer) -> Iterator[Database]:
         dbmod.drop_database(pg.url, dbmod.dbname_of(url))
 
 
-_counter = itertools.count(1)
-
-
-def create_user(
-    db: Database,
-    kind: str = "student",
-    *,
-    in_pool: bool = True,
-    admin: bool = False,
-    email: str | None = None,
-    full_name: str | None = None,
-    timezone: str = "UTC",
-) -> uuid.UUID:
-    """An auth user plus the host app's rows (public.users, and a mentorship profile for students/mentors)."""
-    uid = uuid.uuid4()
-    n = next(_counter)
-    email = email or f"{kind}{n}@example.test"
-    app_meta: dict[str, Any] = {"provider": "email", "providers": ["email"]}
-    if admin:
-        app_meta["role"] = "admin"
-    db.query(
-        "insert into auth.users (id, email, aud, role, raw_app_meta_data, raw_user_meta_data) "
-        "values (%s, %s, 'authenticated', 'authenticated', %s, '{}')",
-        (uid, email, json.dumps(app_meta)),
-    )
-    db.query(
-        # The toolkit's sign-up trigger (where it created public.users) made the row already: set the test's values.
-        "insert into public.users (id, email, full_name, timezone) values (%s, %s, %s, %s) "
-        "on conflict (id) do update set email = excluded.email, full_name = excluded.full_name, "
-        "timezone = excluded.timezone",
-        (uid, email, full_name or f"{kind.title()} {n}", timezone),
-    )
-    if kind in ("student", "mentor"):
-        db.query(
-            "insert into public.mentorship_profiles (user_id, profile_type, in_matching_pool) "
-            "values (%s, %s, %s)",
-            (uid, kind, in_pool and kind == "mentor"),
-        )
-    return uid
-
-
 @pytest.fixture
 def make_user(db: Database) -> Callable[..., uuid.UUID]:
     """`make_user(kind="student"|"mentor"|"admin", *, in_pool, admin, email, full_name, timezone) -> uuid`."""
     return functools.partial(create_user, db)
-
-
-def user_claims(db: Database, uid: uuid.UUID) -> dict[str, Any]:
-    """The JWT claims Supabase Auth would issue for this user (sub, role, email, app/user metadata)."""
-    return claims_for(db.conn, uid)
 
 
 @pytest.fixture

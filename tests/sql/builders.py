@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 
 from mini_mentorship.testing.api import Api, ApiError
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.requests_support import (
     create_request,
     event_names,

@@ -15,7 +15,7 @@ import pytest
 from psycopg.types.json import Jsonb
 
 from mini_mentorship.testing.api import Api, ApiError
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 
 REQUEST_STATES = ["open", "claimed", "scheduled", "completed", "cancelled", "expired"]
 SESSION_STATES = ["scheduled", "in-progress", "completed", "cancelled", "no-show"]

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mini_mentorship.testing.api import Api
-from tests.conftest import Database, user_claims
+from mini_mentorship.testing.database import Database, user_claims
 from tests.sql.requests_support import Lifecycle
 
 ACTORS = [

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from mini_mentorship.testing.api import Api
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.builders import Sessions
 from tests.sql.requests_support import Lifecycle, event_names, events
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from mini_mentorship.testing.api import Api
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.builders import Sessions, backdate_events, db_now, refused_unchanged
 from tests.sql.requests_support import create_request
 

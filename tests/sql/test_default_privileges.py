@@ -16,7 +16,7 @@ from psycopg.rows import dict_row
 from mini_mentorship import db as dbmod
 from mini_mentorship import migrate as migrations
 from mini_mentorship.settings import Settings
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 
 DEFAULTS = """
     select d.defaclrole::regrole::text as role, coalesce(n.nspname, '(global)') as schema,

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from mini_mentorship.testing.api import Api, ApiError, http_status
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.builders import Booking, Sessions, db_now, shift_session
 from tests.sql.requests_support import create_request
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from mini_mentorship.testing.api import Api, ApiError
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.builders import Sessions
 
 MakeUser = Callable[..., uuid.UUID]

@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from mini_mentorship.testing.api import Api, ApiError
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.builders import Booking, Sessions, outbox_rows, refused_unchanged, state
 from tests.sql.requests_support import Lifecycle, create_request, db_create_request, event_names, request_row
 

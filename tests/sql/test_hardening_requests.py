@@ -27,7 +27,7 @@ import psycopg
 import pytest
 
 from mini_mentorship.testing.api import Api, ApiError
-from tests.conftest import Database, user_claims
+from mini_mentorship.testing.database import Database, user_claims
 from tests.sql.builders import backdate_events
 from tests.sql.requests_support import (
     Lifecycle,

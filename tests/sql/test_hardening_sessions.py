@@ -23,7 +23,7 @@ import psycopg
 import pytest
 
 from mini_mentorship.testing.api import Api, ApiError
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.builders import (
     Booking,
     Sessions,

@@ -19,7 +19,7 @@ from psycopg.rows import dict_row
 from mini_mentorship import db as dbmod
 from mini_mentorship.settings import Settings
 from mini_mentorship.testing.api import Api
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.requests_support import create_request, refused
 from tests.sql.test_host_prerequisites import HOST_TABLES
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from mini_mentorship.testing.api import Api
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.builders import Booking, Sessions, outbox_rows, refused_unchanged, session_row
 
 MakeUser = Callable[..., uuid.UUID]

@@ -13,7 +13,7 @@ from psycopg.rows import dict_row
 from mini_mentorship import db as dbmod
 from mini_mentorship.settings import Settings
 from mini_mentorship.testing.api import Api, ApiError
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 
 HOST_TABLES = """
 create table public.users (

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from mini_mentorship import lint
 from mini_mentorship.cli import app
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 
 # For each lint: SQL that creates exactly one offending object, and the object the lint must name.
 OFFENDERS = {

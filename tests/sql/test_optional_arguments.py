@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from mini_mentorship.testing.api import Api, ApiError
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.builders import Sessions, session_row
 
 MakeUser = Callable[..., uuid.UUID]

@@ -9,7 +9,8 @@ from typer.testing import CliRunner
 
 from mini_mentorship import policies
 from mini_mentorship.cli import app
-from tests.conftest import Database, RunningServer
+from mini_mentorship.testing.database import Database
+from tests.conftest import RunningServer
 
 
 def test_policy_files_on_a_bare_schema_equal_the_migrated_database(

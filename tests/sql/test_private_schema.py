@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from mini_mentorship.testing.api import Api, ApiError
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 
 POLICY_HELPERS = {"is_admin", "is_pool_mentor", "is_claiming_mentor_of_file", "is_own_request_file"}
 # The filters of security-invoker views in public (the view of the same name calls it as the caller).

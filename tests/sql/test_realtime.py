@@ -9,7 +9,7 @@ import pytest
 from mini_mentorship import db as dbmod
 from mini_mentorship import migrate as migrations
 from mini_mentorship.settings import Settings
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 
 PUBLISHED = """
     select tablename from pg_catalog.pg_publication_tables

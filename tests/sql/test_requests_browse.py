@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mini_mentorship.testing.api import Api
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.requests_support import Lifecycle, create_request, refused
 
 MakeUser = Callable[..., uuid.UUID]

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from mini_mentorship.testing.api import Api, ApiError
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.requests_support import db_create_request, events, request_row
 
 MakeUser = Callable[..., uuid.UUID]

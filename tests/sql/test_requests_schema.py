@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from mini_mentorship.testing.api import Api, ApiError
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.requests_support import Lifecycle, create_request, refused
 
 MakeUser = Callable[..., uuid.UUID]

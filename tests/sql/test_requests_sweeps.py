@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from mini_mentorship.testing.api import Api
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.requests_support import Lifecycle, events, refused, request_row
 
 MakeUser = Callable[..., uuid.UUID]

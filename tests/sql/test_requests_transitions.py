@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from mini_mentorship.testing.api import Api, ApiError
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.requests_support import (
     ALLOWED_REQUEST_TRANSITIONS,
     ALLOWED_SESSION_TRANSITIONS,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 
 UNDOCUMENTED = """
 select 'function ' || n.nspname || '.' || p.proname as object

@@ -17,7 +17,8 @@ import pytest
 
 from mini_mentorship import db as dbmod
 from mini_mentorship.testing.api import Api, ApiError
-from tests.conftest import MATRIX_CELLS, Database, RunningServer, create_user
+from mini_mentorship.testing.database import Database, create_user
+from tests.conftest import MATRIX_CELLS, RunningServer
 from tests.sql.security_matrix import ALL, DENIED, OK, RPCS, SELF, TABLES, TableRules
 from tests.sql.security_world import ACTORS, World, build_world
 

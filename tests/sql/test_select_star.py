@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 
 from mini_mentorship.testing.api import Api
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.requests_support import create_request
 
 MakeUser = Callable[..., uuid.UUID]

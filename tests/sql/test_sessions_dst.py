@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from mini_mentorship.testing.api import Api
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.builders import Booking, Sessions, refused_unchanged
 
 MakeUser = Callable[..., uuid.UUID]

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from mini_mentorship.testing.api import Api, ApiError
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.builders import Sessions, db_now, outbox_rows, refused_unchanged, session_row
 
 MakeUser = Callable[..., uuid.UUID]

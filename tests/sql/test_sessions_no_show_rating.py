@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from mini_mentorship.testing.api import Api
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.builders import Sessions, events, refused_unchanged, request_row, session_row
 
 MakeUser = Callable[..., uuid.UUID]

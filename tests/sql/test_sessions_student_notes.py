@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from mini_mentorship.testing.api import Api, ApiError
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.builders import Sessions, events, outbox_rows, refused_unchanged, session_row
 
 MakeUser = Callable[..., uuid.UUID]

@@ -8,7 +8,8 @@ from collections.abc import Callable
 import pytest
 
 from mini_mentorship.testing.api import Api, ApiError
-from tests.conftest import Database, RunningServer
+from mini_mentorship.testing.database import Database
+from tests.conftest import RunningServer
 
 
 def test_each_server_is_the_postgresql_major_it_claims_to_be(pg: RunningServer, db: Database) -> None:

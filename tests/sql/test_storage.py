@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from mini_mentorship.testing.api import Api, ApiError
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.requests_support import Lifecycle
 
 BUCKET = "mini-mentorship-files"

@@ -26,7 +26,7 @@ from mini_mentorship.outbox.queue import Job
 from mini_mentorship.outbox.registry import ConnectionFactory, Delivered, Outcome, Registry, Skip
 from mini_mentorship.outbox.worker import Worker
 from mini_mentorship.settings import WorkerSettings
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 

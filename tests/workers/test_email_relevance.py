@@ -20,7 +20,7 @@ import pytest
 from mini_mentorship.email import relevance
 from mini_mentorship.outbox.registry import Registry
 from mini_mentorship.testing.api import Api
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.builders import Booking, Sessions, db_now, shift_session
 from tests.sql.requests_support import create_request
 from tests.workers.outbox_support import console_email, run_once

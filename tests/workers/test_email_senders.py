@@ -37,7 +37,7 @@ from mini_mentorship.outbox.registry import PermanentError
 from mini_mentorship.outbox.worker import WorkerError
 from mini_mentorship.settings import WorkerSettings
 from mini_mentorship.testing.api import Api
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.requests_support import create_request
 from tests.workers.fake_resend import FakeResend
 from tests.workers.outbox_support import run_once

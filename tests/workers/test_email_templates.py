@@ -23,8 +23,8 @@ from mini_mentorship.email.render import TEMPLATES
 from mini_mentorship.email.settings import EmailSettings
 from mini_mentorship.outbox.registry import Registry
 from mini_mentorship.testing.api import Api
+from mini_mentorship.testing.database import Database
 from mini_mentorship.tick import run_tick
-from tests.conftest import Database
 from tests.sql.builders import Sessions
 from tests.sql.requests_support import create_request
 from tests.workers.outbox_support import run_once

@@ -28,7 +28,7 @@ from mini_mentorship.outbox.registry import Delivered, Skip
 from mini_mentorship.outbox.worker import WorkerError
 from mini_mentorship.settings import WorkerSettings
 from mini_mentorship.testing.api import Api
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.builders import Booking, Sessions, db_now, session_row
 from tests.workers.outbox_support import run_once
 

@@ -35,7 +35,7 @@ from mini_mentorship.meetings.zoom import Zoom, ZoomSettings, passcode
 from mini_mentorship.outbox.queue import Job
 from mini_mentorship.outbox.registry import ConnectionFactory, Delivered, Outcome, Registry
 from mini_mentorship.testing.api import Api
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.builders import Booking, Sessions, db_now, session_row
 from tests.workers.meeting_fakes import (
     GOOGLE_USER,

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from mini_mentorship.testing.api import Api, ApiError
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.sql.builders import Booking, Sessions, db_now, outbox_rows, refused_unchanged, session_row
 from tests.sql.requests_support import create_request
 

@@ -11,7 +11,7 @@ from psycopg.types.json import Jsonb
 from typer.testing import CliRunner, Result
 
 from mini_mentorship.cli import app
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 
 runner = CliRunner()
 

@@ -7,7 +7,7 @@ import psycopg
 import pytest
 
 from mini_mentorship.outbox import queue
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.workers.outbox_support import enqueue, job
 
 

@@ -28,8 +28,8 @@ from mini_mentorship.email.handler import EmailHandler
 from mini_mentorship.email.settings import EmailSettings
 from mini_mentorship.outbox.registry import Registry
 from mini_mentorship.testing.api import Api
+from mini_mentorship.testing.database import Database
 from mini_mentorship.tick import run_tick
-from tests.conftest import Database
 from tests.sql.builders import Booking, Sessions, db_now
 from tests.workers.outbox_support import run_once
 

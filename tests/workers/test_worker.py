@@ -24,7 +24,7 @@ from mini_mentorship.outbox.queue import Job
 from mini_mentorship.outbox.registry import ConnectionFactory, Delivered, Outcome, PermanentError, Registry
 from mini_mentorship.outbox.worker import Worker
 from mini_mentorship.settings import WorkerSettings
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.workers.outbox_support import console_email, enqueue, job, skip_stale, statuses, worker_command, worker_env
 
 MakeUser = Callable[..., uuid.UUID]

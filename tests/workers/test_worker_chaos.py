@@ -23,7 +23,8 @@ from typing import IO, Any
 
 import pytest
 
-from tests.conftest import SUMMARY_LINES, Database
+from mini_mentorship.testing.database import Database
+from tests.conftest import SUMMARY_LINES
 from tests.workers.outbox_support import statuses, worker_command, worker_env
 
 JOBS = 2000

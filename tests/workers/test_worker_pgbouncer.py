@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from mini_mentorship.cli import app
 from mini_mentorship.outbox.worker import resolve_mode
 from mini_mentorship.pgserver import _system_user, free_port
-from tests.conftest import Database
+from mini_mentorship.testing.database import Database
 from tests.workers.outbox_support import enqueue, statuses
 
 
