@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import Decimal
 from collections.abc import Callable
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
