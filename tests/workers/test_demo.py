@@ -82,14 +82,14 @@ def test_the_demo_tells_the_whole_story(fresh_url: str, project: Path) -> None:
     )
 
     with psycopg.connect(fresh_url) as conn:
-        sessions = dict(conn.execute(
+        sessions: dict[str, str] = dict(conn.execute(
             "select p.display_name, s.status from public.mini_mentorship_sessions as s "
             "join private.people as p on p.id = s.student_id order by s.created_at"
         ).fetchall())
         ratings = conn.execute(
             "select student_rating, mentor_rating from public.mini_mentorship_sessions where status = 'completed'"
         ).fetchall()
-        statuses = dict(conn.execute(
+        statuses: dict[str, int] = dict(conn.execute(
             "select status, count(*) from public.mini_mentorship_requests group by status"
         ).fetchall())
         left = conn.execute("select count(*) from private.outbox where status not in ('succeeded', 'cancelled')"
