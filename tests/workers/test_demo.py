@@ -49,17 +49,17 @@ def test_the_demo_tells_the_whole_story(fresh_url: str, project: Path) -> None:
     for session_type in ("interview_prep", "resume_review", "career_advice", "skill_learning", "project_guidance",
                          "technical_help", "portfolio_review", "networking_advice", "other"):
         assert session_type in text, f"a request of every type: {session_type}"
-    assert "Ken browses open requests → 42501 not_pool_mentor" in text, "a mentor outside the pool cannot browse"
+    assert "Ken browses open requests → refused 42501 not_pool_mentor" in text, "only pool mentors browse"
     assert "Mock system-design interview (high)" in text, "a pool mentor browses with filters"
 
-    race = re.findall(r"(Linus|Barbara) claims Ada's interview prep → (won|PT409 request_not_open)", text)
-    assert sorted(outcome for _, outcome in race) == ["PT409 request_not_open", "won"], (
+    race = re.findall(r"(Linus|Barbara) claims Ada's interview prep → (won|refused PT409 request_not_open)", text)
+    assert sorted(outcome for _, outcome in race) == ["refused PT409 request_not_open", "won"], (
         "two mentors race for one request: one wins, the other is refused"
     )
     winner = next(who for who, outcome in race if outcome == "won")
     loser = next(who for who, outcome in race if outcome != "won")
     assert f"{winner} won; {loser}'s app shows the refusal" in text
-    assert "Ada tries to join already → PT409 too_early" in text
+    assert "Ada tries to join already → refused PT409 too_early" in text
     assert re.search(r"the Jitsi link, written by the worker: https://meet\.jit\.si/mini-mentorship-[0-9a-f]{32}",
                      text)
     assert "Priya reads her request (from().select) → status open: back in the pool" in text, (
@@ -67,8 +67,8 @@ def test_the_demo_tells_the_whole_story(fresh_url: str, project: Path) -> None:
     )
     ticks = re.findall(r"tick --now \S+ (\d+) expired, 0 stale claims released, (\d+) reminders queued", text)
     assert ticks == [("0", "2"), ("0", "2"), ("7", "0")], "24 h and 1 h reminders, then the week-later expiry"
-    assert "Ada rates it again → PT409 already_rated" in text
-    assert "Grace tries to rate it → PT409 session_not_completed" in text
+    assert "Ada rates it again → refused PT409 already_rated" in text
+    assert "Grace tries to rate it → refused PT409 session_not_completed" in text
     assert "failed" not in text.replace("0 failed", ""), "the worker never fails a job"
     assert "Mini-mentorship analytics, all time" in text and "Time from request to first claim" in text
 

@@ -19,6 +19,7 @@ from ..outbox.handlers import default_registry
 from ..outbox.worker import Worker, WorkerError
 from ..settings import WorkerSettings
 from ..tick import TickResult, run_tick
+from .walk import say
 
 
 def drain(url: str, mail_dir: Path, console: Console) -> None:
@@ -35,17 +36,16 @@ def drain(url: str, mail_dir: Path, console: Console) -> None:
     with console.status("the worker drains the outbox…"):
         worker.run()
     t = worker.tally
-    console.print(f"  [cyan]⚙ worker[/] {t.succeeded} jobs done, {t.cancelled} cancelled (no longer relevant), "
-                  f"{t.retried} to retry, {t.failed} failed", highlight=False)
+    say(console, "[cyan]⚙[/]", f"[cyan]worker[/] {t.succeeded} jobs done, {t.cancelled} cancelled (no longer "
+        f"relevant), {t.retried} to retry, {t.failed} failed")
 
 
 def tick(url: str, as_of: datetime, console: Console) -> TickResult:
     """`mini-mentorship tick --now <as_of>`."""
     with dbmod.connect(url) as conn:
         result = run_tick(conn, as_of)
-    console.print(f"  [cyan]⏰ tick --now {as_of:%Y-%m-%dT%H:%MZ}[/] {result.expired} expired, "
-                  f"{result.released_stale} stale claims released, {result.reminders_queued} reminders queued",
-                  highlight=False)
+    say(console, "[cyan]◷[/]", f"[cyan]tick --now {as_of:%Y-%m-%dT%H:%MZ}[/] {result.expired} expired, "
+        f"{result.released_stale} stale claims released, {result.reminders_queued} reminders queued")
     return result
 
 

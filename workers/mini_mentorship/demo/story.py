@@ -19,7 +19,7 @@ from rich.table import Table
 
 from . import delivery
 from .community import ADA, ASKS, BARBARA, EVERYONE, GRACE, KEN, LINUS, MARGARET, POOL_MENTORS, PRIYA, Ask
-from .walk import Walk, Work, rpc
+from .walk import Walk, Work, rpc, say
 
 INSERT_REQUEST = """
 insert into public.mini_mentorship_requests (
@@ -100,8 +100,8 @@ class Story:
             self.walk.admin.execute("set local session_replication_role = replica")
             self.walk.admin.execute(MOVE_SESSION_SQL, {"by": by, "id": session_id})
         minutes = int(starts_ago.total_seconds() // 60)
-        self.console.print(f"  [magenta]⏩ the clock[/] (demo only): the session now started {minutes} minutes ago",
-                           highlight=False)
+        say(self.console, "[magenta]»[/]",
+            f"[magenta]the clock[/] (demo only): the session now started {minutes} minutes ago")
 
     def drain(self) -> None:
         delivery.drain(self.url, self.mail_dir, self.console)
@@ -168,9 +168,8 @@ class Story:
         for ask in ASKS:
             table.add_row(ask.student.name, ask.session_type, ask.urgency, str(ask.minutes), ask.title)
         self.console.print(table)
-        self.console.print(f"  [green]✓[/] each is open and expires on "
-                           f"{self.now + timedelta(days=7):%Y-%m-%d} unless claimed; the students got a "
-                           "'request posted' email (queued in private.outbox)", highlight=False)
+        say(self.console, "[green]✓[/]", f"each is open and expires on {self.now + timedelta(days=7):%Y-%m-%d} "
+            "unless claimed; a 'request posted' email is queued for each student (private.outbox)")
 
     def browsing(self) -> None:
         self.chapter("4. Mentors browse", "rpc('browse_mini_requests', {filters}): pool mentors only, without the "
@@ -196,7 +195,7 @@ class Story:
         winner, loser = won[0].who, lost[0].who
         self.outcome.race_winner, self.outcome.race_loser = winner.name, loser.name
         self.outcome.race_refusal = lost[0].hint
-        self.console.print(f"  {winner.name} won; {loser.name}'s app shows the refusal above.", highlight=False)
+        say(self.console, "→", f"{winner.name} won; {loser.name}'s app shows the refusal above.")
         return winner, loser
 
     def schedule_and_reschedule(self, mentor: Any) -> str:
@@ -221,7 +220,7 @@ class Story:
         self.drain()
         link = self.walk.scalar("select meeting_link from public.mini_mentorship_sessions where id = %s",
                                 (session_id,))
-        self.console.print(f"  the Jitsi link, written by the worker: {link}", highlight=False)
+        say(self.console, "→", f"the Jitsi link, written by the worker: {link}")
         return session_id
 
     def cancellation_reopens(self) -> None:

@@ -19,6 +19,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 from rich.console import Console
+from rich.table import Table
 
 from .. import db as dbmod
 from ..caller import begin_request, claims_for
@@ -26,6 +27,15 @@ from .community import Person
 
 Conn = psycopg.Connection[dict[str, Any]]
 Work = Callable[[Conn], Any]
+
+
+def say(console: Console, mark: str, text: str) -> None:
+    """One narrated line; what does not fit wraps under the text, not under the mark."""
+    line = Table.grid(padding=(0, 1))
+    line.add_column(width=3, justify="right", no_wrap=True)
+    line.add_column()
+    line.add_row(mark, text)
+    console.print(line, highlight=False)
 
 
 @dataclass
@@ -77,8 +87,9 @@ class Walk:
     def record(self, step: Step, *, quiet: bool = False) -> Step:
         self.steps.append(step)
         if not quiet:
-            mark = "[green]✓[/]" if step.ok else "[yellow]✗ refused[/]"
-            self.console.print(f"  {mark} [bold]{step.who.name}[/] {step.action} → {step.outcome}")
+            mark = "[green]✓[/]" if step.ok else "[yellow]✗[/]"
+            outcome = step.outcome if step.ok else f"[yellow]refused[/] {step.outcome}"
+            say(self.console, mark, f"[bold]{step.who.name}[/] {step.action} → {outcome}")
         return step
 
     def run(self, who: Person, action: str, work: Work, describe: Callable[[Any], str] = str, *,
