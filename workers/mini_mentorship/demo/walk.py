@@ -107,12 +107,13 @@ class Walk:
     def race(self, people: list[Person], action: str, work: Work, describe: Callable[[Any], str] = str) -> list[Step]:
         """The same call by each person at the same instant, each on its own connection and thread."""
         start = threading.Barrier(len(people))
+        claims = {who: claims_for(self.admin, who.id) for who in people}
 
         def attempt(who: Person) -> Step:
             with self._api_connection() as conn:
                 try:
                     with conn.transaction():
-                        begin_request(conn, "authenticated", claims_for(self.admin, who.id))
+                        begin_request(conn, "authenticated", claims[who])
                         start.wait(timeout=30)
                         result = work(conn)
                 except psycopg.Error as exc:
