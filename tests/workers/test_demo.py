@@ -14,6 +14,7 @@ import psycopg
 from typer.testing import CliRunner
 
 from mini_mentorship.cli import app
+from mini_mentorship.demo.community import ASKS
 
 SUBJECTS = {
     "Your Mini Mentorship Request Has Been Posted": 9,
@@ -49,6 +50,10 @@ def test_the_demo_tells_the_whole_story(fresh_url: str, project: Path) -> None:
     for session_type in ("interview_prep", "resume_review", "career_advice", "skill_learning", "project_guidance",
                          "technical_help", "portfolio_review", "networking_advice", "other"):
         assert session_type in text, f"a request of every type: {session_type}"
+    for ask in ASKS:
+        assert any(ask.session_type in line and ask.title in line for line in output.splitlines()), (
+            f"the requests table shows {ask.title!r} on one line (no wrapped cells at 100 columns)"
+        )
     assert "Ken browses open requests → refused 42501 not_pool_mentor" in text, "only pool mentors browse"
     assert "Mock system-design interview (high)" in text, "a pool mentor browses with filters"
 

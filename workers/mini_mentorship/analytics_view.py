@@ -85,13 +85,23 @@ def headline(report: Report) -> Table:
     return table
 
 
+def label_count_bar() -> Table:
+    """The chart layout: a label, a right-aligned figure, a bar; nothing wraps."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(no_wrap=True)
+    return grid
+
+
+def panel(body: Any, title: str) -> Panel:
+    return Panel(body, title=title, title_align="left", expand=False)
+
+
 def weekly_chart(report: Report) -> Panel:
     weeks: list[dict[str, Any]] = report["requests_per_week"]
     largest = max((w["requests"] for w in weeks), default=0)
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column("week", no_wrap=True)
-    grid.add_column("n", justify="right", no_wrap=True)
-    grid.add_column("bar", no_wrap=True)
+    grid = label_count_bar()
     for week in weeks:
         line = Text()
         for status, colour in STATUS_COLOURS.items():
@@ -100,27 +110,20 @@ def weekly_chart(report: Report) -> Panel:
         grid.add_row(week["week"], str(week["requests"]), line)
     legend = Text("  ").join(Text(f"{BLOCK} {status}", style=colour) for status, colour in STATUS_COLOURS.items())
     body = Group(grid, legend) if weeks else Text("no requests in this period")
-    return Panel(body, title="Requests per week (Monday, UTC) by current status", title_align="left",
-                 expand=False)
+    return panel(body, "Requests per week (Monday, UTC) by current status")
 
 
 def claim_chart(report: Report) -> Panel:
     buckets: list[dict[str, Any]] = report["time_to_claim_distribution"]
     largest = max((b["claims"] for b in buckets), default=0)
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column("bucket", no_wrap=True)
-    grid.add_column("n", justify="right", no_wrap=True)
-    grid.add_column("bar", no_wrap=True)
+    grid = label_count_bar()
     for bucket in buckets:
         grid.add_row(bucket["bucket"], str(bucket["claims"]), bar(bucket["claims"], largest, "blue"))
-    return Panel(grid, title="Time from request to first claim", title_align="left", expand=False)
+    return panel(grid, "Time from request to first claim")
 
 
 def rates_chart(report: Report) -> Panel:
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column("rate", no_wrap=True)
-    grid.add_column("%", justify="right", no_wrap=True)
-    grid.add_column("bar", no_wrap=True)
+    grid = label_count_bar()
     for label, key, colour in [
         ("claimed", "claim_rate", "blue"),
         ("sessions completed", "completion_rate", "green"),
@@ -131,7 +134,7 @@ def rates_chart(report: Report) -> Panel:
     ]:
         rate = report[key]
         grid.add_row(label, percent(rate), bar(float(rate or 0), 1.0, colour))
-    return Panel(grid, title="Rates (sessions: over ended sessions)", title_align="left", expand=False)
+    return panel(grid, "Rates (sessions: over ended sessions)")
 
 
 def ratings_chart(report: Report) -> Panel:
@@ -145,8 +148,7 @@ def ratings_chart(report: Report) -> Panel:
         grid.add_row("★" * int(stars) + " " * (5 - int(stars)),
                      bar(students[stars], largest, "green", width=20), str(students[stars]),
                      bar(mentors[stars], largest, "magenta", width=20), str(mentors[stars]))
-    return Panel(grid, title="Ratings: by students (green), by mentors (magenta)", title_align="left",
-                 expand=False)
+    return panel(grid, "Ratings: by students (green), by mentors (magenta)")
 
 
 def types_chart(report: Report, top: int = 5) -> Panel:
@@ -162,8 +164,7 @@ def types_chart(report: Report, top: int = 5) -> Panel:
         grid.add_row(name, str(figures["requests"]), bar(figures["requests"], largest, "cyan", width=30),
                      f"{percent(figures['completion_rate'])} completed")
     body = grid if ranked else Text("no requests in this period")
-    return Panel(body, title=f"Top session types (of {len(types)}), by requests", title_align="left",
-                 expand=False)
+    return panel(body, f"Top session types (of {len(types)}), by requests")
 
 
 def show_report(report: Report, console: Console) -> None:

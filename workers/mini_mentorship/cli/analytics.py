@@ -24,7 +24,7 @@ def _moment(option: str, value: str | None) -> datetime | None:
         raise fail(f"{option} {value!r} is not an ISO 8601 date or time (e.g. 2026-10-01 or "
                    "2026-10-01T00:00:00Z)") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.now().astimezone().tzinfo).astimezone()
+        moment = moment.astimezone()  # a naive time is this machine's local time
     return moment
 
 
