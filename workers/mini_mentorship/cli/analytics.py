@@ -48,8 +48,7 @@ def analytics(
 ) -> None:
     """Show the admin analytics (`rpc('mini_mentorship_analytics')`) as tables and charts.
 
-    The report is asked for exactly as the app does: role authenticated with the user's JWT claims, so the
-    database refuses anyone who is not an admin.
+    Asked exactly as the app asks (role authenticated, the user's JWT claims): only admins get it.
     """
     if as_json and as_csv:
         raise fail("choose one of --json and --csv")
