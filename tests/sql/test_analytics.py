@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -43,7 +44,15 @@ EMPTY_FIGURES: dict[str, Any] = {
     "average_mentor_rating": None,
     "mentor_ratings": 0,
     "student_rating_distribution": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 0},
+    "mentor_rating_distribution": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 0},
 }
+NO_CLAIMS = [
+    {"bucket": "under 1 h", "min_seconds": None, "max_seconds": 3600, "claims": 0},
+    {"bucket": "1 to 6 h", "min_seconds": 3600, "max_seconds": 21600, "claims": 0},
+    {"bucket": "6 to 24 h", "min_seconds": 21600, "max_seconds": 86400, "claims": 0},
+    {"bucket": "1 to 3 days", "min_seconds": 86400, "max_seconds": 259200, "claims": 0},
+    {"bucket": "over 3 days", "min_seconds": 259200, "max_seconds": None, "claims": 0},
+]
 
 
 @pytest.fixture
@@ -89,7 +98,7 @@ def test_the_plans_success_metrics_over_a_small_history(db: Database, sessions: 
         "open": 1, "claimed": 0, "scheduled": 0, "completed": 2, "cancelled": 3, "expired": 0
     }
     assert report["request_cancellation_rate"] == 0.5, "3 of 6 requests ended cancelled"
-    assert (report["claimed_requests"], report["claim_rate"]) == (4, 0.6667)
+    assert (report["claimed_requests"], report["claim_rate"]) == (4, Decimal("0.6667"))
     assert close_to(report["average_request_to_claim_seconds"], 3 * 3600 / 4), (
         "request -> first claim: 3 h for r1 and about 0 for the three others"
     )
@@ -106,6 +115,15 @@ def test_the_plans_success_metrics_over_a_small_history(db: Database, sessions: 
     assert (report["average_student_rating"], report["student_ratings"]) == (4.0, 2)
     assert (report["average_mentor_rating"], report["mentor_ratings"]) == (4.0, 1)
     assert report["student_rating_distribution"] == {"1": 0, "2": 0, "3": 1, "4": 0, "5": 1}
+    assert report["mentor_rating_distribution"] == {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0}
+    assert [b["claims"] for b in report["time_to_claim_distribution"]] == [3, 1, 0, 0, 0], (
+        "request -> first claim: three claimed at once, r1 after 3 h"
+    )
+    week = db.scalar("select to_char(date_trunc('week', now() at time zone 'UTC'), 'YYYY-MM-DD')")
+    assert report["requests_per_week"] == [{
+        "week": week, "requests": 6, "open": 1, "claimed": 0, "scheduled": 0, "completed": 2, "cancelled": 3,
+        "expired": 0,
+    }], "requests per ISO week (named by its Monday), by current status"
     assert (report["students"], report["repeat_students"], report["repeat_student_rate"]) == (4, 2, 0.5), (
         "s1 and s2 asked twice, s3 and s4 once"
     )
@@ -184,6 +202,29 @@ def test_an_empty_period_has_zero_counts_and_null_rates(as_admin: Api) -> None:
     assert {k: report[k] for k in EMPTY_FIGURES} == EMPTY_FIGURES, "nothing to count: zeros, and null rates"
     assert (report["students"], report["repeat_students"], report["repeat_student_rate"]) == (0, 0, None)
     assert report["requests_per_month"] == [] and report["by_session_type"] == {}
+    assert report["requests_per_week"] == [] and report["time_to_claim_distribution"] == NO_CLAIMS, (
+        "every claim bucket is listed, with 0"
+    )
+
+
+def test_the_report_is_one_typed_row(db: Database, as_admin: Api) -> None:
+    """Supabase's type generator types a row's columns; a bare json result would be `Json` in TypeScript."""
+    result = db.scalar(
+        "select format_type(p.prorettype, null) from pg_catalog.pg_proc as p "
+        "where p.oid = 'public.mini_mentorship_analytics(timestamptz, timestamptz)'::regprocedure"
+    )
+    assert result == "mini_mentorship_analytics_report"
+    columns = db.query(
+        "select a.attname as name, format_type(a.atttypid, a.atttypmod) as type from pg_catalog.pg_attribute as a "
+        "where a.attrelid = 'public.mini_mentorship_analytics_report'::regclass and a.attnum > 0 order by a.attnum"
+    )
+    types = {c["name"]: c["type"] for c in columns}
+    assert types["requests"] == "bigint" and types["claim_rate"] == "numeric"
+    assert types["since"] == "timestamp with time zone" and types["by_session_type"] == "jsonb"
+    report = as_admin.rpc("mini_mentorship_analytics")
+    assert isinstance(report, dict) and list(report) == [c["name"] for c in columns], (
+        "the RPC answers one object (PostgREST: a single composite), its keys in the type's order"
+    )
 
 
 def test_only_admins_see_analytics(

@@ -1,73 +1,113 @@
-"""`mini-mentorship demo` (what scripts/demo runs) resets, migrates, seeds, walks a mentorship, drains the outbox,
-ticks as of 23 h and 50 min before the session, and lists the emails delivered to the file sink."""
+"""`mini-mentorship demo` (what scripts/demo runs) tells the whole story end to end, readable at 100 columns,
+and starts clean when run again."""
 
 from __future__ import annotations
 
 import email
 import email.policy
 import re
+import time
+from collections import Counter
 from pathlib import Path
 
 import psycopg
 from typer.testing import CliRunner
 
 from mini_mentorship.cli import app
+from mini_mentorship.demo.community import ASKS
+
+SUBJECTS = {
+    "Your Mini Mentorship Request Has Been Posted": 9,
+    "A Mentor Claimed Your Mini Mentorship Request!": 2,
+    "Your Mini Mentorship Session is Scheduled": 4,
+    "Mini Mentorship Session Cancelled": 2,
+    "Reminder: Mini Mentorship Session Tomorrow": 2,
+    "Reminder: Mini Mentorship Session in 1 Hour": 2,
+    "How was your Mini Mentorship Session?": 2,
+    "Mini Mentorship Session Marked as a No-Show": 2,
+    "Your Mini Mentorship Request Has Expired": 7,
+}
 
 
-def test_demo_resets_migrates_seeds_and_summarises(fresh_url: str, project: Path) -> None:
-    result = CliRunner().invoke(app, ["demo", "--db-url", fresh_url, "--project-dir", str(project)],
+def run_demo(url: str, project: Path) -> str:
+    started = time.monotonic()
+    result = CliRunner().invoke(app, ["demo", "--db-url", url, "--project-dir", str(project)],
                                 env={"COLUMNS": "100"})
     assert result.exit_code == 0, result.output
-    assert max(len(line) for line in result.output.splitlines()) <= 100, "readable at 100 columns"
+    assert time.monotonic() - started < 120, "the demo takes under two minutes"
+    return result.output
+
+
+def test_the_demo_tells_the_whole_story(fresh_url: str, project: Path) -> None:
+    output = run_demo(fresh_url, project)
+    assert max(len(line) for line in output.splitlines()) <= 100, "readable at 100 columns"
     migrations = len(list((project / "supabase" / "migrations").glob("*.sql")))
-    assert f"{migrations} migrations applied, seed loaded" in result.output
-    output = " ".join(result.output.split())  # the table wraps long cells
-    assert "mentorship_profiles" in output and "mini_mentorship_sessions" in output
-    assert "request_not_open" in output, "the second mentor's claim is refused"
-    assert "not_pool_mentor" in output, "a mentor outside the pool cannot browse"
-    assert "request.created" in output and "session.scheduled" in output, "the audit trail is shown"
+    assert f"{migrations} migrations applied, seed loaded" in output
+    text = " ".join(output.split())
 
-    queued, drained = output.split("Running the worker once")
-    assert "What the mentorship queued" in queued
-    for row in ("email │ request_created │ Ada Lovelace │ pending",
-                "email │ request_claimed │ Ada Lovelace │ pending",
-                "meeting_link │ - │ session v0 │ pending", "meeting_link │ - │ session v1 │ pending"):
-        assert row in queued, f"the queued jobs are listed: {row}"
-    assert "session_scheduled" not in queued, "the session is announced only once its link exists"
+    for zone in ("America/Chicago", "Europe/Berlin", "Asia/Kolkata", "Australia/Sydney", "Asia/Tokyo"):
+        assert zone in text, f"the community spans time zones: {zone}"
+    for session_type in ("interview_prep", "resume_review", "career_advice", "skill_learning", "project_guidance",
+                         "technical_help", "portfolio_review", "networking_advice", "other"):
+        assert session_type in text, f"a request of every type: {session_type}"
+    for ask in ASKS:
+        assert any(ask.session_type in line and ask.title in line for line in output.splitlines()), (
+            f"the requests table shows {ask.title!r} on one line (no wrapped cells at 100 columns)"
+        )
+    assert "Ken browses open requests → refused 42501 not_pool_mentor" in text, "only pool mentors browse"
+    assert "Mock system-design interview (high)" in text, "a pool mentor browses with filters"
 
-    assert "worker done: 5 succeeded, 1 cancelled, 0 to retry, 0 failed" in drained
-    assert re.search(r"written by the worker: https://meet\.jit\.si/mini-mentorship-[0-9a-f]{32}", drained)
-    ticks = re.findall(r"tick as of \S+: 0 expired, 0 stale claims released, 0 departed mentors' claims released, "
-                       r"(\d) reminders queued; the worker once: worker done: (\d) succeeded", drained)
-    assert ticks == [("2", "2"), ("2", "2")], "the tick 23 h and 50 min before queues and sends 2 reminders each"
-    for row in ("email │ request_created │ Ada Lovelace │ succeeded",
-                "email │ request_claimed │ Ada Lovelace │ succeeded",
-                "meeting_link │ - │ session v1 │ succeeded",
-                "email │ session_scheduled │ Ada Lovelace │ succeeded",
-                "email │ session_scheduled │ Linus Mentor │ succeeded",
-                "email │ reminder_24h │ Ada Lovelace │ succeeded", "email │ reminder_1h │ Linus Mentor │ succeeded"):
-        assert row in drained, f"the drained outbox is listed: {row}"
+    race = re.findall(r"(Linus|Barbara) claims Ada's interview prep → (won|refused PT409 request_not_open)", text)
+    assert sorted(outcome for _, outcome in race) == ["refused PT409 request_not_open", "won"], (
+        "two mentors race for one request: one wins, the other is refused"
+    )
+    winner = next(who for who, outcome in race if outcome == "won")
+    loser = next(who for who, outcome in race if outcome != "won")
+    assert f"{winner} won; {loser}'s app shows the refusal" in text
+    assert "Ada tries to join already → refused PT409 too_early" in text
+    assert re.search(r"the Jitsi link, written by the worker: https://meet\.jit\.si/mini-mentorship-[0-9a-f]{32}",
+                     text)
+    assert "Priya reads her request (from().select) → status open: back in the pool" in text, (
+        "the mentor's cancellation reopens the request"
+    )
+    ticks = re.findall(r"tick --now \S+ (\d+) expired, 0 stale claims released, (\d+) reminders queued", text)
+    assert ticks == [("0", "2"), ("0", "2"), ("7", "0")], "24 h and 1 h reminders, then the week-later expiry"
+    assert "Ada rates it again → refused PT409 already_rated" in text
+    assert "Grace tries to rate it → refused PT409 session_not_completed" in text
+    assert "failed" not in text.replace("0 failed", ""), "the worker never fails a job"
+    assert "Mini-mentorship analytics, all time" in text and "Time from request to first claim" in text
 
     mail_dir = project / ".mini-mentorship" / "demo-mail"
-    files = sorted(mail_dir.glob("*.eml"))
-    assert len(files) == 8, "created, claimed, scheduled x2, 24 h x2, 1 h x2 delivered to the file sink"
-    subjects = [email.message_from_bytes(f.read_bytes(), policy=email.policy.default)["Subject"] for f in files]
-    assert sorted(subjects[:2]) == ["A Mentor Claimed Your Mini Mentorship Request!",
-                                    "Your Mini Mentorship Request Has Been Posted"], "file names sort by time"
-    assert subjects[2:] == ["Your Mini Mentorship Session is Scheduled"] * 2 + [
-        "Reminder: Mini Mentorship Session Tomorrow"] * 2 + ["Reminder: Mini Mentorship Session in 1 Hour"] * 2
-    listing = drained.split("Emails delivered to")[1]
-    assert "Reminder: Mini Mentorship" in listing, "the delivered emails are listed"
-    assert "ada.student@example.test" in listing and "linus.mentor@example.test" in listing
-    assert "11:00" in listing and "(America/Chicago)" in listing, "the session time in the recipient's zone"
-    first_reminder = email.message_from_bytes(files[4].read_bytes(), policy=email.policy.default)
-    plain = first_reminder.get_body(preferencelist=("plain",))
-    assert plain is not None
-    assert re.search(r"When: \w+day \d+ \w+ \d{4}, 11:00 C[SD]T \(America/Chicago\)", plain.get_content())
+    mails = [email.message_from_bytes(f.read_bytes(), policy=email.policy.default) for f in
+             sorted(mail_dir.glob("*.eml"))]
+    assert Counter(str(m["Subject"]) for m in mails) == SUBJECTS, "every email of the story, written to the sink"
+    assert f"{len(mails)} emails written to" in text
+    assert re.search(r"ada\.student │ Reminder: Session in 1 Hour │ \w+ \d+ \w+ \d{4}, 11:00 C[SD]T", text), (
+        "Ada's 1 h reminder shows 11:00 in Chicago"
+    )
 
     with psycopg.connect(fresh_url) as conn:
-        left = conn.execute("select status, count(*) from private.outbox group by status order by status").fetchall()
-    assert left == [("cancelled", 1), ("succeeded", 9)], "no job is left pending, running or failed"
-    assert "The scheduled emails carry the worker's meeting link" in result.output
-    assert re.search(r"with a calendar invite \(\.ics\):\s+https://meet\.jit\.si/mini-mentorship-[0-9a-f]{32}",
-                     result.output), "the scheduled emails carry the Jitsi link the worker made, and an invite"
+        sessions: dict[str, str] = dict(conn.execute(
+            "select p.display_name, s.status from public.mini_mentorship_sessions as s "
+            "join private.people as p on p.id = s.student_id order by s.created_at"
+        ).fetchall())
+        ratings = conn.execute(
+            "select student_rating, mentor_rating from public.mini_mentorship_sessions where status = 'completed'"
+        ).fetchall()
+        statuses: dict[str, int] = dict(conn.execute(
+            "select status, count(*) from public.mini_mentorship_requests group by status"
+        ).fetchall())
+        left = conn.execute("select count(*) from private.outbox where status not in ('succeeded', 'cancelled')"
+                            ).fetchone()
+    assert sessions == {"Ada Lovelace": "completed", "Priya Raman": "cancelled", "Grace Hopper": "no-show"}
+    assert ratings == [(5, 4)], "both sides rated the completed session"
+    assert statuses["completed"] == 1 and statuses["expired"] == 7, "one completed, seven expired a week later"
+    assert left == (0,), "the worker delivered everything"
+
+
+def test_the_demo_starts_clean_when_run_again(fresh_url: str, project: Path) -> None:
+    first = run_demo(fresh_url, project)
+    second = run_demo(fresh_url, project)
+    count = re.compile(r"(\d+) emails written to")
+    assert count.findall(first) == count.findall(second) == ["32"], "the same story, the same emails"
+    assert len(list((project / ".mini-mentorship" / "demo-mail").glob("*.eml"))) == 32
