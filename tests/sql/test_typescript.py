@@ -16,6 +16,8 @@ from typer.testing import CliRunner
 
 from mini_mentorship import typegen
 from mini_mentorship.cli import app
+from mini_mentorship.pgserver import LocalServer, embedded_bindir
+from mini_mentorship.settings import Settings
 from mini_mentorship.testing.database import Database
 from tests.api_docs import API_MD, EXAMPLES_DIR, regions, ts_blocks
 from tests.conftest import PROJECT_DIR
@@ -41,6 +43,15 @@ def test_the_committed_types_equal_a_fresh_generation(db: Database) -> None:
     generated = typegen.generate(db.url, PROJECT_DIR)
     diff = typegen.stale_diff(TYPES, generated)
     assert not diff, f"{typegen.TYPES_FILE} is stale: run `mini-mentorship types` and commit it\n{diff[:4000]}"
+
+
+@needs_generator
+def test_the_default_source_is_a_fresh_database_on_the_embedded_server(tmp_path: Path) -> None:
+    """What `mini-mentorship types` does without --db-url: migrate a throw-away database, generate, clean up."""
+    settings = Settings(project_dir=PROJECT_DIR, data_dir=tmp_path, database_url=None)
+    with typegen.fresh_database(settings) as url:
+        assert typegen.generate(url, PROJECT_DIR) == TYPES.read_text(encoding="utf-8")
+    assert LocalServer(settings.server_dir, embedded_bindir()).port() is None, "the server it started is stopped"
 
 
 @needs_generator
