@@ -59,11 +59,11 @@ def api_lines() -> list[str]:
     return API_MD.read_text(encoding="utf-8").splitlines()
 
 
-def rpc_sections() -> dict[str, list[str]]:
+def rpc_sections(lines: list[str]) -> dict[str, list[str]]:
     """The lines of each RPC's section of docs/api.md, by function name (heading `... rpc('name', ...)`)."""
     sections: dict[str, list[str]] = {}
     current: list[str] | None = None
-    for line in api_lines():
+    for line in lines:
         if line.startswith("#"):
             heading = RPC_HEADING.match(line)
             current = None
@@ -75,16 +75,10 @@ def rpc_sections() -> dict[str, list[str]]:
     return sections
 
 
-def glance_table() -> Table:
-    found = [t for t in tables(api_lines()) if t.header[:1] == ("RPC",)]
-    assert len(found) == 1, "docs/api.md needs one table headed | RPC | for | EXECUTE granted to |"
-    return found[0]
-
-
-def documented_hints() -> dict[str, set[str]]:
-    """Every backticked code in a `hint` column of docs/api.md, with the first words of the rows naming it."""
+def documented_hints(lines: list[str]) -> dict[str, set[str]]:
+    """Every backticked code in a `hint` column of docs/api.md, with the rows naming it."""
     hints: dict[str, set[str]] = {}
-    for table in tables(api_lines()):
+    for table in tables(lines):
         if "hint" not in table.header:
             continue
         column = table.header.index("hint")
@@ -94,7 +88,20 @@ def documented_hints() -> dict[str, set[str]]:
     return hints
 
 
-def public_functions(db: Database) -> dict[str, dict[str, object]]:
+@dataclass(frozen=True)
+class Function:
+    name: str
+    args: list[tuple[str, str]]  # (name, type) in order, types as docs/api.md writes them
+    defaults: int  # how many trailing arguments have a SQL default
+    executors: list[str]  # API roles holding EXECUTE
+    public_execute: bool
+
+    @property
+    def with_default(self) -> set[str]:
+        return {arg for arg, _ in self.args[len(self.args) - self.defaults:]} if self.defaults else set()
+
+
+def public_functions(db: Database) -> dict[str, Function]:
     rows = db.query(
         """
         select p.proname as name,
@@ -110,63 +117,89 @@ def public_functions(db: Database) -> dict[str, dict[str, object]]:
         """,
         (list(API_ROLES),),
     )
-    return {row["name"]: row for row in rows}
+    return {
+        row["name"]: Function(
+            row["name"],
+            [(arg, SQL_TYPE_NAMES.get(t, t)) for arg, t in zip(row["arg_names"], row["arg_types"], strict=True)],
+            row["defaults"], sorted(row["executors"]), row["public_execute"],
+        )
+        for row in rows
+    }
 
 
-def test_the_glance_table_lists_every_public_function_with_its_execute_grants(db: Database) -> None:
-    functions = public_functions(db)
-    table = glance_table()
+def glance_problems(functions: dict[str, Function], lines: list[str]) -> list[str]:
+    """How the "RPCs at a glance" table disagrees with the functions in public and their EXECUTE grants."""
+    found = [t for t in tables(lines) if t.header[:1] == ("RPC",)]
+    if len(found) != 1 or "EXECUTE granted to" not in found[0].header:
+        return ["docs/api.md needs one table headed | RPC | for | EXECUTE granted to |"]
+    table = found[0]
     documented = {BACKTICKED.findall(row[0])[0]: row for row in table.rows}
-    assert sorted(documented) == sorted(functions), (
-        "docs/api.md's 'RPCs at a glance' must list exactly the functions in public (PostgREST exposes them all): "
-        f"missing {sorted(set(functions) - set(documented))}, not in the database "
-        f"{sorted(set(documented) - set(functions))}"
-    )
+    problems = [f"{name}: in public, missing from the table" for name in sorted(set(functions) - set(documented))]
+    problems += [f"{name}: in the table, not in the database" for name in sorted(set(documented) - set(functions))]
     column = table.header.index("EXECUTE granted to")
-    for name, function in functions.items():
-        assert not function["public_execute"], f"{name}: PUBLIC must not hold EXECUTE (default-deny)"
-        granted = sorted(BACKTICKED.findall(documented[name][column]))
-        assert granted == sorted(function["executors"]), (  # type: ignore[call-overload]
-            f"{name}: docs/api.md says EXECUTE for {granted}, the database grants it to {function['executors']}"
-        )
-
-
-def test_each_rpc_documents_its_arguments_with_their_sql_names_and_types(db: Database) -> None:
-    sections = rpc_sections()
-    functions = public_functions(db)
-    assert sorted(sections) == sorted(functions), (
-        f"every public function needs a section headed with rpc('name', ...) in docs/api.md: "
-        f"missing {sorted(set(functions) - set(sections))}, extra {sorted(set(sections) - set(functions))}"
-    )
-    for name, lines in sections.items():
-        found = [t for t in tables(lines) if t.header[:2] == ("argument", "type")]
-        assert len(found) == 1, f"docs/api.md, {name}: one table headed | argument | type | ... is needed"
-        table = found[0]
-        documented = [(BACKTICKED.findall(row[0])[0], row[1].strip("`")) for row in table.rows]
+    for name in sorted(set(functions) & set(documented)):
         function = functions[name]
-        actual = [
-            (arg, SQL_TYPE_NAMES.get(sql_type, sql_type))
-            for arg, sql_type in zip(function["arg_names"], function["arg_types"], strict=True)  # type: ignore[call-overload]
-        ]
-        assert documented == actual, (
-            f"docs/api.md, {name}: arguments documented as {documented}, the function takes {actual} "
-            "(same names, types and order)"
-        )
-        defaults: int = function["defaults"]  # type: ignore[assignment]
-        with_default = {arg for arg, _ in actual[len(actual) - defaults:]} if defaults else set()
+        if function.public_execute:
+            problems.append(f"{name}: PUBLIC holds EXECUTE (default-deny: revoke it)")
+        granted = sorted(BACKTICKED.findall(documented[name][column]))
+        if granted != function.executors:
+            problems.append(f"{name}: documented EXECUTE for {granted}, the database grants it to {function.executors}")
+    return problems
+
+
+def argument_problems(functions: dict[str, Function], lines: list[str]) -> list[str]:
+    """How each RPC's argument table disagrees with the function's SQL arguments."""
+    sections = rpc_sections(lines)
+    problems = [f"{name}: no section headed with rpc('{name}', ...)" for name in sorted(set(functions) - set(sections))]
+    problems += [f"{name}: a section for a function not in public" for name in sorted(set(sections) - set(functions))]
+    for name in sorted(set(functions) & set(sections)):
+        found = [t for t in tables(sections[name]) if t.header[:2] == ("argument", "type")]
+        if len(found) != 1:
+            problems.append(f"{name}: its section needs one table headed | argument | type | ...")
+            continue
+        table, function = found[0], functions[name]
+        documented = [(BACKTICKED.findall(row[0])[0], row[1].strip("`")) for row in table.rows]
+        if documented != function.args:
+            problems.append(f"{name}: arguments documented as {documented}, the function takes {function.args}")
+            continue
         for row in table.rows:
             arg = BACKTICKED.findall(row[0])[0]
             rest = " ".join(row[2:]).strip()
             optional = rest.startswith("optional") or (
                 "default" in table.header and row[table.header.index("default")] not in ("—", "-", "")
             )
-            assert not optional or arg in with_default, (
-                f"docs/api.md, {name}: {arg} is documented as optional but has no SQL default "
-                "(a client leaving its key out would get PGRST202)"
-            )
-            assert optional or arg not in with_default or "required" in rest, (
-                f"docs/api.md, {name}: {arg} has a SQL default: document it as optional (or say why it is required)"
-            )
+            if optional and arg not in function.with_default:
+                problems.append(f"{name}: {arg} is documented as optional but has no SQL default (PGRST202)")
+            if not optional and arg in function.with_default and "required" not in rest:
+                problems.append(f"{name}: {arg} has a SQL default: document it as optional (or say why it is required)")
+    return problems
+
+
+def test_the_glance_table_lists_every_public_function_with_its_execute_grants(db: Database) -> None:
+    problems = glance_problems(public_functions(db), api_lines())
+    assert not problems, "docs/api.md, 'RPCs at a glance':\n" + "\n".join(problems)
+
+
+def test_each_rpc_documents_its_arguments_with_their_sql_names_and_types(db: Database) -> None:
+    problems = argument_problems(public_functions(db), api_lines())
+    assert not problems, "docs/api.md, argument tables:\n" + "\n".join(problems)
+
+
+def test_the_checks_catch_a_new_function_a_wrong_grant_and_a_renamed_argument(db: Database) -> None:
+    lines = api_lines()
+    db.query("create function public.zz_probe(n integer) returns integer language sql as 'select n'")
+    db.query("grant execute on function public.zz_probe(integer) to anon")
+    functions = public_functions(db)
+    assert any(p.startswith("zz_probe:") for p in glance_problems(functions, lines))
+    assert any(p.startswith("zz_probe:") for p in argument_problems(functions, lines))
+
+    regranted = [line.replace("| `claim_mini_request` | claimRequest | `authenticated` |",
+                              "| `claim_mini_request` | claimRequest | `authenticated`, `anon` |") for line in lines]
+    assert regranted != lines
+    assert any(p.startswith("claim_mini_request:") for p in glance_problems(functions, regranted))
+    renamed = [line.replace("| `absent` | text |", "| `who` | text |") for line in lines]
+    assert renamed != lines
+    assert any(p.startswith("mark_mini_no_show:") for p in argument_problems(functions, renamed))
 
 
 def reachable_sources(db: Database) -> dict[str, str]:
@@ -223,20 +256,39 @@ def raised_hints(sources: dict[str, str]) -> dict[str, set[str]]:
     return hints
 
 
+def hint_problems(raised: dict[str, set[str]], documented: dict[str, set[str]]) -> list[str]:
+    problems = [
+        f"{hint}: raised by {sorted(where)}, missing from every hint column"
+        for hint, where in sorted(raised.items()) if hint not in documented
+    ]
+    problems += [
+        f"{hint}: documented ({sorted(rows)[0]} ...) but raised by no function an API call reaches"
+        for hint, rows in sorted(documented.items()) if hint not in raised
+    ]
+    return problems
+
+
 def test_every_hint_an_api_caller_can_meet_is_documented_and_every_documented_hint_is_raised(db: Database) -> None:
+    problems = hint_problems(raised_hints(reachable_sources(db)), documented_hints(api_lines()))
+    assert not problems, "docs/api.md, hints:\n" + "\n".join(problems)
+
+
+def test_the_hint_check_catches_a_missing_and_an_invented_hint(db: Database) -> None:
     raised = raised_hints(reachable_sources(db))
-    documented = documented_hints()
-    undocumented = {hint: sorted(where) for hint, where in raised.items() if hint not in documented}
-    assert not undocumented, (
-        "hints raised where an API call can reach them but missing from every `hint` column of docs/api.md: "
-        f"{undocumented}"
+    lines = [line for line in api_lines() if "| `claim_limit` |" not in line]
+    lines += ["", "| code | hint | HTTP | when |", "|---|---|---|---|", "| `PT409` | `made_up` | 409 | never |"]
+    problems = hint_problems(raised, documented_hints(lines))
+    assert [p.split(":")[0] for p in problems] == ["claim_limit", "made_up"], problems
+
+
+def test_the_hint_scan_reaches_helpers_triggers_and_field_hints(db: Database) -> None:
+    """The scan itself: a literal hint in a helper an RPC calls, a field hint given to private.raise_bad_field,
+    a trigger on a public table and a trigger on the people view are all found."""
+    raised = raised_hints(reachable_sources(db))
+    assert "private.check_claim_limit" in raised["claim_limit"], "claim_mini_request -> check_claim_limit"
+    assert "private.request_mini_meeting_link" in raised["session_id"], "raise_bad_field('session_id', ...)"
+    assert "private.bound_availability_window" in raised["available_from"], "a trigger on a public table"
+    assert "private.refuse_people_write" in raised["read_only"], "a trigger on a public view"
+    assert not any(name.startswith("private.tick") for names in raised.values() for name in names), (
+        "operator-only functions (the cron tick) are not part of the API"
     )
-    never_raised = {hint: sorted(rows) for hint, rows in documented.items() if hint not in raised}
-    assert not never_raised, f"hints documented in docs/api.md that no reachable function raises: {never_raised}"
-
-
-def test_the_hint_scan_sees_literal_and_field_hints(db: Database) -> None:
-    """The scan itself: a literal hint, a field hint from a helper, and a trigger's hint are all found."""
-    raised = raised_hints(reachable_sources(db))
-    assert "private.claim_mini_request" in raised["claim_limit"] or raised["claim_limit"]
-    assert "session_id" in raised and "invalid_transition" in raised and "anonymous_user" in raised
