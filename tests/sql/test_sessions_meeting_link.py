@@ -30,8 +30,9 @@ def test_repeated_requests_queue_one_job_per_session_and_sequence(db: Database, 
 
     jobs = outbox_rows(db, "meeting_link")
     assert len(jobs) == 1, "two requests for the same session version queue one job"
-    assert first["job_id"] == again["job_id"] == str(jobs[0]["id"]), "both calls answer with the same job"
-    assert (first["status"], first["sequence"], first["session_id"]) == ("pending", 0, str(booking.session_id))
+    assert first["job_id"] == again["job_id"] == jobs[0]["id"], "both calls answer with the same job"
+    assert (first["status"], first["sequence"], first["session_id"]) == ("pending", 0, booking.session_id)
+    assert first["queued_at"] == jobs[0]["created_at"], "the answer says when the job was queued"
     assert first["meeting_link"] == "https://meet.jit.si/given", "the answer shows the current link"
     assert jobs[0]["payload"] == {"session_id": str(booking.session_id), "sequence": 0}, "the payload is ids only"
     assert jobs[0]["dedupe_key"] == f"meeting_link:{booking.session_id}:0"
@@ -45,11 +46,28 @@ def test_repeated_requests_queue_one_job_per_session_and_sequence(db: Database, 
     assert len(outbox_rows(db, "meeting_link")) == 2
 
 
+def test_the_answer_is_one_typed_row_not_json(db: Database, sessions: Sessions) -> None:
+    """Supabase's type generator gives the client named, typed fields for a composite result (issue 14)."""
+    booking = sessions.scheduled(meeting_link=None)
+    answer = booking.as_mentor.rpc("request_mini_meeting_link", session_id=booking.session_id)
+    assert list(answer) == ["job_id", "status", "session_id", "sequence", "queued_at", "meeting_link"], (
+        "the answer keeps the fields (and order) of the former json object"
+    )
+    assert isinstance(answer["job_id"], uuid.UUID) and isinstance(answer["queued_at"], dt.datetime)
+    [result_type] = db.query(
+        "select p.prorettype = 'public.mini_mentorship_meeting_link_job'::regtype as composite,"
+        " p.proretset as setof from pg_catalog.pg_proc as p"
+        " where p.oid = 'public.request_mini_meeting_link(uuid)'::regprocedure"
+    )
+    assert result_type == {"composite": True, "setof": False}, "PostgREST answers one object of the composite type"
+
+
 def test_a_request_for_a_session_queued_at_scheduling_reuses_that_job(db: Database, sessions: Sessions) -> None:
     booking = sessions.scheduled(meeting_link=None)
     queued = outbox_rows(db, "meeting_link")
     answer = booking.as_student.rpc("request_mini_meeting_link", session_id=booking.session_id)
-    assert [str(j["id"]) for j in queued] == [answer["job_id"]], "scheduling already queued the job"
+    assert [j["id"] for j in queued] == [answer["job_id"]], "scheduling already queued the job"
+    assert answer["meeting_link"] is None, "no link yet: the worker has not run"
 
 
 def test_a_failed_job_is_re_armed_by_the_next_request(db: Database, sessions: Sessions) -> None:

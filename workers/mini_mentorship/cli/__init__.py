@@ -2,8 +2,8 @@
 
 `db` (cli/db.py): migrations, status, lint, policies, the embedded server; `outbox` (cli/outbox.py): the
 operator's view of the job queue; `worker` (cli/worker.py): drain the outbox; `tick` (cli/tick.py): the cron
-entry point; `analytics` (cli/analytics.py): the admin report as charts; `demo` (here). The shared options
-and error handling live in cli/common.py.
+entry point; `analytics` (cli/analytics.py): the admin report as charts; `types` (cli/types.py): the
+TypeScript types of the API; `demo` (here). The shared options and error handling live in cli/common.py.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from .common import DbUrl, ProjectDir, console, reported, settings_for, target
 from .db import db_app
 from .outbox import outbox_app
 from .tick import tick
+from .types import types
 from .worker import worker_app
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(worker_app, name="worker")
 app.command("tick")(tick)
 app.command("analytics")(analytics)
+app.command("types")(types)
 
 
 @app.callback()
