@@ -772,7 +772,13 @@ export type Database = {
       }
       mini_mentorship_analytics: {
         Args: { since?: string; until?: string }
-        Returns: Json
+        Returns: Database["public"]["CompositeTypes"]["mini_mentorship_analytics_report"]
+        SetofOptions: {
+          from: "*"
+          to: "mini_mentorship_analytics_report"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
       rate_mini_session: {
         Args: { feedback?: string; rating: number; session_id: string }
@@ -1116,6 +1122,42 @@ export type Database = {
       [_ in never]: never
     }
     CompositeTypes: {
+      mini_mentorship_analytics_report: {
+        since: string | null
+        until: string | null
+        generated_at: string | null
+        requests: number | null
+        requests_by_status: Json | null
+        request_cancellation_rate: number | null
+        follow_up_requests: number | null
+        claimed_requests: number | null
+        claim_rate: number | null
+        average_request_to_claim_seconds: number | null
+        schedulings: number | null
+        average_claim_to_scheduled_seconds: number | null
+        sessions: number | null
+        ended_sessions: number | null
+        completed_sessions: number | null
+        cancelled_sessions: number | null
+        no_show_sessions: number | null
+        completion_rate: number | null
+        no_show_rate: number | null
+        session_cancellation_rate: number | null
+        follow_up_needed_rate: number | null
+        average_student_rating: number | null
+        student_ratings: number | null
+        average_mentor_rating: number | null
+        mentor_ratings: number | null
+        student_rating_distribution: Json | null
+        mentor_rating_distribution: Json | null
+        students: number | null
+        repeat_students: number | null
+        repeat_student_rate: number | null
+        requests_per_month: Json | null
+        requests_per_week: Json | null
+        time_to_claim_distribution: Json | null
+        by_session_type: Json | null
+      }
       mini_mentorship_meeting_link_job: {
         job_id: string | null
         status: string | null

@@ -7,6 +7,7 @@ export async function analytics() {
     since: '2026-10-01T00:00:00Z', until: '2026-11-01T00:00:00Z',
   })
   if (error?.hint === 'not_admin') throw new Error(error.message)
+  const completionRate = stats?.completion_rate   // number | null: the report is a typed row
   // #endregion
-  return stats
+  return { stats, completionRate }
 }

@@ -59,9 +59,9 @@ def test_rpc_results_are_typed_rows_never_bare_json() -> None:
     text = TYPES.read_text(encoding="utf-8")
     functions = text[text.index("    Functions: {"):text.index("    Enums: {")]
     returns_json = [line.strip() for line in functions.splitlines() if line.strip() == "Returns: Json"]
-    # mini_mentorship_analytics still answers jsonb until its typed row lands (issue 14, another branch).
-    assert len(returns_json) <= 1, f"RPCs typed as bare Json: {returns_json}"
+    assert returns_json == [], f"RPCs typed as bare Json: {returns_json}"
     assert 'Returns: Database["public"]["CompositeTypes"]["mini_mentorship_meeting_link_job"]' in functions
+    assert 'Returns: Database["public"]["CompositeTypes"]["mini_mentorship_analytics_report"]' in functions
 
 
 @needs_generator
