@@ -19,8 +19,8 @@ from mini_mentorship import db as dbmod
 from mini_mentorship.testing.api import Api, ApiError
 from mini_mentorship.testing.database import Database, create_user
 from tests.conftest import MATRIX_CELLS, RunningServer
-from tests.sql.security_matrix import ALL, DENIED, OK, RPCS, SELF, TABLES, TableRules
-from tests.sql.security_world import ACTORS, World, build_world
+from mini_mentorship.checks.security_matrix import ALL, DENIED, OK, RPCS, SELF, TABLES, TableRules
+from mini_mentorship.checks.security_world import ACTORS, World, build_world
 
 CELLS_ASSERTED: list[int] = []
 
