@@ -9,20 +9,25 @@
     admin            JWT app_metadata.role = admin
     service_role     Supabase's service key (BYPASSRLS, no user)
     anon             not signed in
+    spare_user       (no actor) a user with no mentorship profile, for the service role's profile insert
+    spare_auth       (no actor) an auth user with no public.users row, for the service role's users insert
 
-Availability: W_claim belongs to claiming_mentor, W_other to other_mentor. Rows are built as superuser
-through the same triggers the app goes through.
+Availability: W_claim belongs to claiming_mentor, W_other to other_mentor.
+
+The world is built by the connecting role (the migrations' owner, `postgres`) through the same triggers the
+app goes through, on ONE connection and inside the transaction the caller has opened: `build_world` never
+commits, so the caller rolls the whole world back at the end. Every actor's request then runs on that same
+connection in a savepoint that is rolled back (what PostgREST's `Prefer: tx=rollback` does), so all cells see
+the same world and nothing of it outlives the run.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mini_mentorship.testing.api import Api
-from mini_mentorship.testing.database import Database, user_claims
-from tests.sql.requests_support import Lifecycle
+from mini_mentorship.testing.database import Database, create_user, user_claims
 
 ACTORS = [
     "anon",
@@ -36,6 +41,36 @@ ACTORS = [
     "service_role",
 ]
 
+# A request as the superuser inserts it (the insert trigger sets status, expiry and the rest).
+_INSERT_REQUEST = """
+insert into public.mini_mentorship_requests
+    (student_id, title, description, session_type, preferred_duration_minutes, urgency, timezone, tags,
+     preferred_time_slots, resume_url, portfolio_url)
+values (%(student)s, 'Interview prep for a backend role',
+        'I have a system design interview next week and want to practise one problem.',
+        'interview_prep', 45, 'high', 'Europe/Paris', array['system-design', 'interviews'],
+        %(slots)s::jsonb, 'https://example.test/resume.pdf', 'https://example.test/portfolio')
+returning id
+"""
+_CLAIM = (
+    "update public.mini_mentorship_requests set status = 'claimed', claimed_by_mentor_id = %s where id = %s"
+)
+# Session X: tomorrow at this hour, inside W_claim, for one hour.
+_SCHEDULE = """
+insert into public.mini_mentorship_sessions
+    (request_id, student_id, mentor_id, scheduled_at, duration_minutes, timezone)
+select r.id, r.student_id, r.claimed_by_mentor_id, date_trunc('hour', now()) + interval '1 day', 60, 'UTC'
+from public.mini_mentorship_requests as r where r.id = %s
+returning id
+"""
+_SCHEDULED = "update public.mini_mentorship_requests set status = 'scheduled' where id = %s"
+_WINDOW = """
+insert into public.mini_mentorship_availability (mentor_id, available_from, available_until, timezone)
+values (%s, now() + interval '1 day', now() + interval '1 day 4 hours', 'UTC')
+returning id
+"""
+_WEEKDAY_MORNINGS = '[{"start": "09:00", "end": "12:00", "days": ["mon", "wed"]}]'
+
 
 @dataclass
 class World:
@@ -45,52 +80,63 @@ class World:
     _apis: dict[str, Api] = field(default_factory=dict)
 
     def api(self, actor: str) -> Api:
+        """The actor as a PostgREST caller on the world's connection, every request rolled back."""
         if actor not in self._apis:
-            url = self.db.authenticator_url
-            if actor == "anon":
-                self._apis[actor] = Api(url, "anon", {"role": "anon"})
-            elif actor == "service_role":
-                self._apis[actor] = Api(url, "service_role", {"role": "service_role"})
+            if actor in ("anon", "service_role"):
+                role, claims, uid = actor, {"role": actor}, None
             else:
                 uid = self.users[actor]
-                self._apis[actor] = Api(url, "authenticated", user_claims(self.db, uid), uid=uid)
+                role, claims = "authenticated", user_claims(self.db, uid)
+            # The world's own connection: each request is a savepoint inside the world's transaction.
+            self._apis[actor] = Api(self.db.url, role, claims, uid=uid, tx_rollback=True, _conn=self.db.conn)
         return self._apis[actor]
-
-    def close(self) -> None:
-        for api in self._apis.values():
-            api.close()
 
     def label_of(self, row_id: uuid.UUID) -> str:
         return next(label for label, rid in self.rows.items() if rid == row_id)
 
 
-def build_world(db: Database, make_user: Callable[..., uuid.UUID]) -> World:
-    life = Lifecycle(db, make_user)
+def _email() -> str:
+    """An address no real account holds, so a host's own users never collide with the world's."""
+    return f"mm-check-{uuid.uuid4().hex[:12]}@example.invalid"
+
+
+def _request(db: Database, student: uuid.UUID, *, slots: str = "[]") -> uuid.UUID:
+    rid: uuid.UUID = db.scalar(_INSERT_REQUEST, {"student": student, "slots": slots})
+    return rid
+
+
+def build_world(db: Database) -> World:
+    """Create the actors and rows on `db`'s connection, inside the transaction the caller holds open."""
+    if not db.conn.info.transaction_status:  # IDLE: not in a transaction, so each insert would commit
+        raise RuntimeError("build_world must run inside a transaction that the caller rolls back")
     world = World(db)
     users = world.users
-    users["owner"] = life.student()
-    users["other_student"] = life.student()
-    users["pool_mentor"] = life.mentor()
-    users["non_pool_mentor"] = life.mentor(in_pool=False)
-    users["claiming_mentor"] = life.mentor()
-    users["other_mentor"] = life.mentor()
-    users["admin"] = make_user("admin", admin=True)
+    for name, kind, in_pool, admin in (
+        ("owner", "student", True, False),
+        ("other_student", "student", True, False),
+        ("pool_mentor", "mentor", True, False),
+        ("non_pool_mentor", "mentor", False, False),
+        ("claiming_mentor", "mentor", True, False),
+        ("other_mentor", "mentor", True, False),
+        ("admin", "admin", True, True),
+        ("spare_user", "admin", True, False),  # no mentorship profile
+    ):
+        users[name] = create_user(db, kind, in_pool=in_pool, admin=admin, email=_email())
+    spare_auth = uuid.uuid4()
+    db.query("insert into auth.users (id, email) values (%s, %s)", (spare_auth, _email()))
+    db.query("delete from public.users where id = %s", (spare_auth,))  # made by the sign-up trigger, if any
+    users["spare_auth"] = spare_auth
 
-    world.rows["R_open"] = life.request("open", student=users["owner"])["id"]
+    rows = world.rows
+    rows["R_open"] = _request(db, users["owner"], slots=_WEEKDAY_MORNINGS)
     # Any time of day suits these two, so the claiming mentor can (re)schedule them inside W_claim.
-    world.rows["R_claimed"] = life.request(
-        "claimed", student=users["owner"], mentor=users["claiming_mentor"], preferred_time_slots=[]
-    )["id"]
-    sched = life.request(
-        "scheduled", student=users["owner"], mentor=users["claiming_mentor"], preferred_time_slots=[]
-    )
-    world.rows["R_sched"] = sched["id"]
-    world.rows["X"] = db.scalar("select id from public.mini_mentorship_sessions where request_id = %s", (sched["id"],))
-    world.rows["R_other"] = life.request("claimed", student=users["other_student"], mentor=users["other_mentor"])["id"]
+    for label in ("R_claimed", "R_sched"):
+        rows[label] = _request(db, users["owner"])
+        db.query(_CLAIM, (users["claiming_mentor"], rows[label]))
+    rows["X"] = db.scalar(_SCHEDULE, (rows["R_sched"],))
+    db.query(_SCHEDULED, (rows["R_sched"],))
+    rows["R_other"] = _request(db, users["other_student"], slots=_WEEKDAY_MORNINGS)
+    db.query(_CLAIM, (users["other_mentor"], rows["R_other"]))
     for label, mentor in (("W_claim", "claiming_mentor"), ("W_other", "other_mentor")):
-        world.rows[label] = db.scalar(
-            "insert into public.mini_mentorship_availability (mentor_id, available_from, available_until, timezone) "
-            "values (%s, now() + interval '1 day', now() + interval '1 day 4 hours', 'UTC') returning id",
-            (users[mentor],),
-        )
+        rows[label] = db.scalar(_WINDOW, (users[mentor],))
     return world
