@@ -105,9 +105,12 @@ def _labels_of(world: World, table: str, rows: list[dict[str, Any]]) -> set[str]
 
 
 def _names(world: World, labels: set[str]) -> str:
-    """Row labels as a reader knows them (user ids become actor names)."""
-    by_id = {str(uid): f"@{name}" for name, uid in world.users.items()}
-    return "{" + ", ".join(sorted(by_id.get(label, label) for label in labels)) + "}"
+    """Row labels as a reader knows them: user ids become actor names, rows the world did not make (the
+    database's own data) a count."""
+    by_id = {str(uid): f"@{name}" for name, uid in world.users.items()} | {label: label for label in world.rows}
+    known = sorted(by_id[label] for label in labels if label in by_id)
+    others = len(labels) - len(known)
+    return "{" + ", ".join(known + ([f"{others} other row{'s' if others > 1 else ''}"] if others else [])) + "}"
 
 
 def _expected_rows(world: World, table: str, actor: str, rule: object) -> object:

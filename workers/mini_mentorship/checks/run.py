@@ -27,6 +27,19 @@ class TargetError(ValueError):
 
 
 @dataclass(frozen=True)
+class Group:
+    """The cells of one actor on one table and operation (or one RPC): how many were allowed, how many differ."""
+
+    subject: str
+    operation: str
+    actor: str
+    total: int
+    allowed: int
+    differing: int
+    got: str  # for a single cell: what it got (an RPC's SQLSTATE)
+
+
+@dataclass(frozen=True)
 class MatrixRun:
     database: str  # name of the database checked
     cells: list[Cell]
@@ -34,6 +47,17 @@ class MatrixRun:
     @property
     def differences(self) -> list[Cell]:
         return [cell for cell in self.cells if cell.differs]
+
+    def groups(self) -> list[Group]:
+        """One group per (subject, operation, actor), in the order the cells ran."""
+        grouped: dict[tuple[str, str, str], list[Cell]] = {}
+        for cell in self.cells:
+            grouped.setdefault((cell.subject, cell.operation, cell.actor), []).append(cell)
+        return [
+            Group(subject, operation, actor, len(cells), sum(c.allowed for c in cells),
+                  sum(c.differs for c in cells), cells[0].got if len(cells) == 1 else "")
+            for (subject, operation, actor), cells in grouped.items()
+        ]
 
 
 def check_target(db: Database) -> None:

@@ -92,7 +92,8 @@ class World:
         return self._apis[actor]
 
     def label_of(self, row_id: uuid.UUID) -> str:
-        return next(label for label, rid in self.rows.items() if rid == row_id)
+        """The world's label of a row, or its id for a row the world did not make (the database's own data)."""
+        return next((label for label, rid in self.rows.items() if rid == row_id), str(row_id))
 
 
 def _email() -> str:

@@ -1,0 +1,140 @@
+"""`mini-mentorship db test`: the security matrix run against a database, changing nothing on it.
+
+"Nothing" is checked the ways an operator would: row counts of every table in public, private, auth and
+storage, the outbox row by row, and the statistics collector's view of committed rows (`n_live_tup`,
+`n_mod_since_analyze`) once the run's statistics have been flushed. The attempted-write counters
+`n_tup_ins/upd/del` DO move: PostgreSQL counts attempted inserts, updates and deletes whether their
+transaction commits or rolls back (pgstat_relation.c, "count attempted actions regardless of commit/abort"),
+as it does for PostgREST's own `Prefer: tx=rollback`; the test uses that movement to prove the statistics it
+compares were flushed.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from mini_mentorship.checks.security_world import build_world
+from mini_mentorship.cli import app
+from mini_mentorship.testing.database import Database, create_user
+from tests.sql.requests_support import db_create_request
+
+SCHEMAS = ("public", "private", "auth", "storage")
+COMMITTED = ("n_live_tup", "n_mod_since_analyze")
+
+
+def run(url: str, *extra: str) -> Any:
+    return CliRunner().invoke(app, ["db", "test", "--db-url", url, *extra])
+
+
+def row_counts(db: Database) -> dict[str, int]:
+    tables = db.query(
+        "select format('%%I.%%I', n.nspname, c.relname) as name from pg_class as c "
+        "join pg_namespace as n on n.oid = c.relnamespace "
+        "where n.nspname = any(%s) and c.relkind in ('r', 'p') order by 1",
+        (list(SCHEMAS),),
+    )
+    return {t["name"]: db.scalar(f"select count(*) from {t['name']}") for t in tables}
+
+
+def table_stats(db: Database) -> dict[str, dict[str, int]]:
+    db.query("select pg_stat_clear_snapshot()")  # else the session keeps serving its cached snapshot
+    return {
+        f"{r['schemaname']}.{r['relname']}": r
+        for r in db.query(
+            "select schemaname, relname, n_tup_ins, n_tup_upd, n_tup_del, n_live_tup, n_mod_since_analyze "
+            "from pg_stat_user_tables where schemaname = any(%s)",
+            (list(SCHEMAS),),
+        )
+    }
+
+
+def stats_once_flushed(db: Database, ready: Any) -> dict[str, dict[str, int]]:
+    """The statistics once `ready(stats)` holds. Another backend's statistics reach the shared ones when it
+    ends or after it idles a while (pg_stat_force_next_flush, PG 15 and later, only hurries the calling
+    backend), so wait for a sign that they arrived, at most 15 seconds, on every major alike."""
+    deadline = time.monotonic() + 15
+    while not ready(stats := table_stats(db)):
+        assert time.monotonic() < deadline, "the statistics of the other backends were never flushed"
+        time.sleep(0.2)
+    return stats
+
+
+def test_a_run_changes_nothing_on_the_target(db: Database) -> None:
+    # Committed data of the host's own, through a connection that ends so its statistics are flushed.
+    setup = Database(db.url)
+    student = create_user(setup, "student")
+    db_create_request(setup, student)
+    setup.close()
+    requests = "public.mini_mentorship_requests"
+    before_stats = stats_once_flushed(db, lambda s: s[requests]["n_live_tup"] == 1)
+    before_counts, outbox = row_counts(db), db.query("select * from private.outbox order by id")
+    assert outbox, "the setup queued notifications, so an unchanged outbox means something"
+
+    result = run(db.url)
+    assert result.exit_code == 0, result.output
+
+    # The CLI's backend flushes its statistics as it exits: wait until its attempted inserts show.
+    after_stats = stats_once_flushed(db, lambda s: s[requests]["n_tup_ins"] > before_stats[requests]["n_tup_ins"])
+    assert row_counts(db) == before_counts
+    assert db.query("select * from private.outbox order by id") == outbox
+    committed = {name: {k: s[k] for k in COMMITTED} for name, s in after_stats.items()}
+    assert committed == {name: {k: s[k] for k in COMMITTED} for name, s in before_stats.items()}
+    assert db.scalar("select count(*) from auth.users where email like 'mm-check-%%'") == 0
+
+
+def test_json_output_lists_every_group_and_no_difference(db: Database) -> None:
+    result = run(db.url, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["differing"] == 0 and report["differences"] == []
+    assert report["cells"] == sum(group["cells"] for group in report["groups"]) > 2000
+    owner_browse = next(g for g in report["groups"] if g["subject"] == "browse_mini_requests" and g["actor"] == "owner")
+    assert owner_browse == {"subject": "browse_mini_requests", "operation": "rpc", "actor": "owner", "cells": 1,
+                            "allowed": 0, "differing": 0}
+
+
+@pytest.mark.parametrize(
+    ("plant", "sentence"),
+    [
+        (
+            'create policy "Planted: everyone reads every session" on public.mini_mentorship_sessions '
+            "for select to authenticated using (true)",
+            "other_student selecting from mini_mentorship_sessions: expected {}, got {X}",
+        ),
+        (
+            "grant update (title) on public.mini_mentorship_requests to authenticated",
+            "owner updating mini_mentorship_requests.title: expected denied, got 0 rows",
+        ),
+    ],
+    ids=["policy", "grant"],
+)
+def test_a_planted_policy_or_grant_is_a_differing_cell(db: Database, plant: str, sentence: str) -> None:
+    db.query(plant)
+    result = run(db.url, "--json")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    assert sentence in [d["sentence"] for d in report["differences"]]
+    assert report["differing"] == len(report["differences"]) > 0
+
+    text = run(db.url)  # the table and the list of differing cells, for a human
+    assert text.exit_code == 1
+    assert "differs:" in text.output and "security matrix on" in text.output
+    assert f"{report['differing']} of {report['cells']} cells differ from" in " ".join(text.output.split())
+
+
+def test_refuses_a_database_without_the_migrations(fresh_url: str) -> None:
+    result = run(fresh_url)
+    assert result.exit_code == 1
+    output = " ".join(result.output.split())
+    assert "lacks the mini-mentorship migrations" in output and "Traceback" not in output
+
+
+def test_the_world_is_only_built_inside_a_transaction(db: Database) -> None:
+    with pytest.raises(RuntimeError, match="inside a transaction"):
+        build_world(db)
+    assert db.scalar("select count(*) from public.users") == 0
