@@ -12,7 +12,11 @@ compares were flushed.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +25,10 @@ from typer.testing import CliRunner
 from mini_mentorship.checks.security_world import build_world
 from mini_mentorship.cli import app
 from mini_mentorship.testing.database import Database, create_user
+from tests.conftest import PROJECT_DIR
 from tests.sql.requests_support import db_create_request
+
+WORKERS = PROJECT_DIR / "workers"
 
 SCHEMAS = ("public", "private", "auth", "storage")
 COMMITTED = ("n_live_tup", "n_mod_since_analyze")
@@ -138,3 +145,17 @@ def test_the_world_is_only_built_inside_a_transaction(db: Database) -> None:
     with pytest.raises(RuntimeError, match="inside a transaction"):
         build_world(db)
     assert db.scalar("select count(*) from public.users") == 0
+
+
+def test_pytest_pyargs_runs_the_matrix_against_the_url(db: Database, tmp_path: Path) -> None:
+    db.query('create policy "Planted: everyone reads every session" on public.mini_mentorship_sessions '
+             "for select to authenticated using (true)")
+    env = {**os.environ, "MM_TEST_DATABASE_URL": db.url,
+           "PYTHONPATH": os.pathsep.join([str(WORKERS), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--pyargs", "mini_mentorship.checks"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "1 failed, 42 passed" in done.stdout
+    assert "other_student selecting from mini_mentorship_sessions: expected {}, got {X}" in done.stdout
