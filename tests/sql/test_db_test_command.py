@@ -102,7 +102,10 @@ def test_json_output_lists_every_group_and_no_difference(db: Database) -> None:
     assert report["cells"] == sum(group["cells"] for group in report["groups"]) > 2000
     owner_browse = next(g for g in report["groups"] if g["subject"] == "browse_mini_requests" and g["actor"] == "owner")
     assert owner_browse == {"subject": "browse_mini_requests", "operation": "rpc", "actor": "owner", "cells": 1,
-                            "allowed": 0, "differing": 0}
+                            "allowed": 0, "differing": 0, "rows": None}
+    owner_reads = next(g for g in report["groups"] if g["subject"] == "mini_mentorship_requests"
+                       and g["operation"] == "select" and g["actor"] == "owner")
+    assert owner_reads["rows"] == 3  # R_open, R_claimed, R_sched
 
 
 @pytest.mark.parametrize(
@@ -139,6 +142,17 @@ def test_refuses_a_database_without_the_migrations(fresh_url: str) -> None:
     assert result.exit_code == 1
     output = " ".join(result.output.split())
     assert "lacks the mini-mentorship migrations" in output and "Traceback" not in output
+
+
+def test_refuses_a_role_that_cannot_act_as_the_api_roles(db: Database) -> None:
+    db.query("create role mm_outsider login")
+    try:
+        result = run(db.url.replace("postgresql://postgres@", "postgresql://mm_outsider@", 1))
+        assert result.exit_code == 1
+        output = " ".join(result.output.split())
+        assert "'mm_outsider' cannot act as anon, authenticated, service_role" in output, output
+    finally:
+        db.query("drop role mm_outsider")
 
 
 def test_the_world_is_only_built_inside_a_transaction(db: Database) -> None:

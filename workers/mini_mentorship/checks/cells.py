@@ -34,6 +34,7 @@ class Cell:
     expected: str
     got: str
     error: str = ""  # the error the request got, when it failed
+    rows: int | None = None  # select: how many rows the request returned
 
     @property
     def differs(self) -> bool:
@@ -148,7 +149,7 @@ def select_cells(world: World, table: str, actor: str) -> list[Cell]:
             ([world.rows[w] for w in wanted if w in world.rows], world.users[actor]),
         )
         want, got = f"{want} ({total} events)", f"{got} ({len(value)} events)"
-    return [Cell(actor, table, "select", "", want, got)]
+    return [Cell(actor, table, "select", "", want, got, rows=len(value))]
 
 
 _INSERT_BASE = {

@@ -37,6 +37,7 @@ class Group:
     allowed: int
     differing: int
     got: str  # for a single cell: what it got (an RPC's SQLSTATE)
+    rows: int | None  # select: the rows returned
 
 
 @dataclass(frozen=True)
@@ -55,13 +56,26 @@ class MatrixRun:
             grouped.setdefault((cell.subject, cell.operation, cell.actor), []).append(cell)
         return [
             Group(subject, operation, actor, len(cells), sum(c.allowed for c in cells),
-                  sum(c.differs for c in cells), cells[0].got if len(cells) == 1 else "")
+                  sum(c.differs for c in cells), cells[0].got if len(cells) == 1 else "", cells[0].rows)
             for (subject, operation, actor), cells in grouped.items()
         ]
 
 
 def check_target(db: Database) -> None:
-    """Refuse, with what is missing, a database where the migrations are not applied or roles are lacking."""
+    """Refuse, saying what is missing, a connection that cannot act as the API roles, or a database where
+    the migrations are not applied."""
+    roles = db.query(
+        "select name, exists (select from pg_catalog.pg_roles where rolname = name) as present, "
+        "coalesce(pg_has_role(current_user, (select oid from pg_catalog.pg_roles where rolname = name), 'member'),"
+        " false) as member from unnest(%s::text[]) as name",
+        (list(API_ROLES),),
+    )
+    lacking = [r["name"] for r in roles if not (r["present"] and r["member"])]
+    if lacking:
+        raise TargetError(
+            f"the connecting role {db.scalar('select current_user')!r} cannot act as {', '.join(lacking)}: "
+            "connect as `postgres` (the role `supabase db push` uses), which is a member of the API roles"
+        )
     relations = [f"public.{table}" for table in sorted(TABLES)] + list(_NEEDED)
     missing = [
         r["name"] for r in db.query("select name from unnest(%s::text[]) as name where to_regclass(name) is null",
@@ -80,18 +94,6 @@ def check_target(db: Database) -> None:
             f"the database lacks the mini-mentorship migrations (missing {', '.join(missing[:5])}"
             f"{', …' if len(missing) > 5 else ''}): apply them first (`mini-mentorship db migrate` or "
             "`supabase db push`), then run the matrix"
-        )
-    roles = db.query(
-        "select name, exists (select from pg_catalog.pg_roles where rolname = name) as present, "
-        "coalesce(pg_has_role(current_user, (select oid from pg_catalog.pg_roles where rolname = name), 'member'),"
-        " false) as member from unnest(%s::text[]) as name",
-        (list(API_ROLES),),
-    )
-    lacking = [r["name"] for r in roles if not (r["present"] and r["member"])]
-    if lacking:
-        raise TargetError(
-            f"the connecting role {db.scalar('select current_user')!r} cannot act as {', '.join(lacking)}: "
-            "connect as `postgres` (the role `supabase db push` uses), which is a member of the API roles"
         )
 
 

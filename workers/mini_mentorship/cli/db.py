@@ -180,7 +180,8 @@ _HEADS = {"anon": "anon", "owner": "owner", "other_student": "stud2", "pool_ment
           "non_pool_mentor": "npool", "claiming_mentor": "claim", "other_mentor": "ment2", "admin": "admin",
           "service_role": "svc"}
 _LEGEND = (
-    "✓ allowed · ✗ or SQLSTATE refused · k/n columns allowed · [bold red]![/] differs from the declaration\n"
+    "✓ allowed · ✗ or SQLSTATE refused · n rows seen (select) · k/n columns allowed (insert, update) · "
+    "[bold red]![/] differs from the declaration\n"
     "owner: student owning the requests · stud2: another student · pool / npool: mentor in / outside the pool "
     "· claim: the claiming mentor · ment2: another claiming mentor · svc: service_role"
 )
@@ -189,6 +190,8 @@ _LEGEND = (
 def _mark(group: Group) -> str:
     if group.operation == "rpc":
         text = "✓" if group.allowed else group.got.split()[0]
+    elif group.rows is not None:
+        text = str(group.rows)
     elif group.total == 1:
         text = "✓" if group.allowed else "✗"
     else:
@@ -229,7 +232,7 @@ def _matrix_json(run: MatrixRun) -> dict[str, object]:
         ],
         "groups": [
             {"subject": g.subject, "operation": g.operation, "actor": g.actor, "cells": g.total,
-             "allowed": g.allowed, "differing": g.differing}
+             "allowed": g.allowed, "differing": g.differing, "rows": g.rows}
             for g in run.groups()
         ],
     }
