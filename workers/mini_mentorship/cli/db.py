@@ -149,19 +149,30 @@ def db_policies(
 
 @db_app.command("test")
 def db_test(db_url: DbUrl = None, as_json: AsJson = False, project_dir: ProjectDir = None) -> None:
-    """Run the security matrix (every actor × table × select/insert/update/delete, column by column, and
-    every RPC) against a database where the migrations are applied, and compare it with the declaration.
+    """Run the security matrix against a database where the migrations are applied.
 
-    Builds its own users, requests, a session and availability inside ONE transaction that is rolled back at
-    the end; each cell is a PostgREST-like request (role + JWT claims) in a savepoint rolled back after it.
-    Nothing is committed: the data, the outbox and the host's rows are as before (sequences may advance,
-    and the statistics count the attempted writes). Connect as `postgres`, the role `supabase db push`
-    uses. Prints a table of actor × operation (✓ allowed, ✗ refused, k/n columns allowed; red `!` where a
-    cell differs) and every differing cell. Exits 1 on any difference, or when the migrations are missing.
+    Every actor (anon, students, mentors in and out of the pool, the claiming
+    mentor, admin, service_role) × every exposed table × select / insert /
+    update / delete, column by column, and × every RPC, compared with the
+    declaration (mini_mentorship/checks/security_matrix.py, which mirrors
+    supabase/policies/).
+
+    It builds its own users, requests, a session and availability inside ONE
+    transaction that is always rolled back; each cell is a PostgREST-like
+    request (role + JWT claims) in a savepoint rolled back after it. Nothing
+    is committed: rows, the outbox and the host's data stay as they were
+    (sequences may advance; the statistics count the attempted writes).
+    Connect as `postgres`, the role `supabase db push` uses.
+
+    Prints a table of actor × operation (✓ allowed, ✗ or SQLSTATE refused,
+    rows seen, k/n columns allowed; a red ! where a cell differs), then every
+    differing cell. Exits 1 on any difference, or when the migrations or the
+    API roles are missing. See docs/security.md, "Checking a deployed
+    database".
     """
     settings = settings_for(project_dir)
     with reported():
-        run = run_matrix(target(db_url, settings, start=False))
+        run = run_matrix(target(db_url, settings))
     if as_json:
         typer.echo(json.dumps(_matrix_json(run)))
     else:
