@@ -173,3 +173,10 @@ def test_pytest_pyargs_runs_the_matrix_against_the_url(db: Database, tmp_path: P
     assert done.returncode == 1, done.stdout + done.stderr
     assert "1 failed, 42 passed" in done.stdout
     assert "other_student selecting from mini_mentorship_sessions: expected {}, got {X}" in done.stdout
+
+
+def test_help_says_what_it_changes_and_where_to_read_more() -> None:
+    result = CliRunner().invoke(app, ["db", "test", "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "always rolled back" in text and "sequences may advance" in text and "docs/security.md" in text
