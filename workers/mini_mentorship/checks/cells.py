@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from mini_mentorship.testing.api import Api, ApiError
 
@@ -81,14 +81,31 @@ def _target_id(world: World, table: str, rules: TableRules) -> Any:
     return world.rows[rules.target]
 
 
-def _outcome(api: Api, query: str) -> tuple[str, Any]:
-    """("ok", rows) or ("denied", error text) for one rolled-back request; an HTTP 5xx is its own outcome."""
+T = TypeVar("T")
+
+
+class _ServerError(ApiError):
+    """A 500-class answer, as mini_mentorship.testing.api reports it (an assertion naming the error)."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _attempt(call: Callable[[], T]) -> tuple[str, T | None, ApiError | None]:
+    """("ok", result, None), ("denied", None, error), or ("HTTP 5xx", None, error) for one rolled-back request:
+    a 500-class answer is a finding of its own (PostgREST would hand the app a server error), never a crash."""
     try:
-        return "ok", api.query(query)
+        return "ok", call(), None
     except ApiError as err:
-        return "denied", str(err)
-    except AssertionError as err:  # the stand-in refuses to hand the app a 5xx: that is a finding, not a crash
-        return "HTTP 5xx", str(err)
+        return ("HTTP 5xx" if err.http_status >= 500 else "denied"), None, err
+    except AssertionError as err:  # mini_mentorship.testing.api asserts on a 5xx before raising it
+        return "HTTP 5xx", None, _ServerError("5xx", str(err), None, None, 500)
+
+
+def _outcome(api: Api, query: str) -> tuple[str, Any]:
+    """("ok", rows), or the outcome word and the error text, for one statement as the actor."""
+    result, rows, err = _attempt(lambda: api.query(query))
+    return (result, rows) if err is None else (result, str(err))
 
 
 def _rows_word(rows: list[Any]) -> str:
@@ -148,18 +165,15 @@ def select_cells(world: World, table: str, actor: str) -> list[Cell]:
     """One cell: which rows `select *` returns to the actor (or that it is refused)."""
     expected = _expected_rows(world, table, actor, TABLES[table].select[actor])
     api = world.api(actor)
-    try:
-        seen, others, total = _summary(api.query, world, table, f"public.{table}")
-        result, error = "ok", ""
-    except ApiError as err:
-        result, error = "denied", str(err)
-    except AssertionError as err:
-        result, error = "HTTP 5xx", str(err)
+    result, summary, err = _attempt(lambda: _summary(api.query, world, table, f"public.{table}"))
+    error = "" if err is None else str(err)
     if expected == DENIED:
-        got = "rows" if result == "ok" else "denied" if " 42501 " in error else f"{result} (not 42501)"
+        got = "rows" if err is None else "denied" if err.code == "42501" else f"{result} ({err.code}, not 42501)"
         return [Cell(actor, table, "select", "", "denied", got, error)]
     if result != "ok":
         return [Cell(actor, table, "select", "", "rows", result, error)]
+    assert summary is not None
+    seen, others, total = summary
     if expected == ALL:  # what the owner of the tables sees (no RLS for it)
         source = "private.people" if table == "mini_mentorship_people" else f"public.{table}"
         wanted, wanted_others, _ = _summary(world.db.query, world, table, source)
@@ -306,13 +320,10 @@ def rpc_cells(world: World, rpc: str) -> list[Cell]:
     rules = RPCS[rpc]
     cells: list[Cell] = []
     for actor in ACTORS:
-        got, error = OK, ""
-        try:
-            world.api(actor).rpc(rpc, **_rpc_args(world, rules.args))
-        except ApiError as err:
-            got, error = _outcome_word((err.code, err.hint)), str(err)
-        except AssertionError as err:
-            got, error = "HTTP 5xx", str(err)
+        api, args = world.api(actor), _rpc_args(world, rules.args)
+        result, _, err = _attempt(lambda: api.rpc(rpc, **args))  # noqa: B023 (called at once)
+        got = OK if err is None else "HTTP 5xx" if result == "HTTP 5xx" else _outcome_word((err.code, err.hint))
+        error = "" if err is None else str(err)
         cells.append(Cell(actor, rpc, "rpc", "", _outcome_word(rules.outcome.get(actor, "undeclared")), got, error))
     return cells
 

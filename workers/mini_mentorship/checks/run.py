@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import psycopg
+
 from mini_mentorship.testing.database import Database
 
 from .cells import Cell, all_cells
@@ -103,7 +105,14 @@ def run_matrix(url: str) -> MatrixRun:
     try:
         check_target(db)
         with db.conn.transaction(force_rollback=True):
-            world = build_world(db)
+            try:
+                with db.conn.transaction():  # a savepoint: a refused world leaves nothing to roll back but it
+                    world = build_world(db)
+            except psycopg.Error as exc:
+                raise TargetError(
+                    "could not build the matrix's users and rows on this database (a constraint or trigger of "
+                    f"the host's refused them): {' '.join(str(exc).split())}"
+                ) from None
             cells = all_cells(world)
         return MatrixRun(str(db.scalar("select current_database()")), cells)
     finally:
