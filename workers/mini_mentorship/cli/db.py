@@ -4,7 +4,7 @@ and lints, run the security matrix, and run a local embedded PostgreSQL for deve
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
@@ -13,7 +13,6 @@ from rich.table import Table
 from .. import db as dbmod
 from .. import lint, policies
 from .. import migrate as migrations
-from ..checks.run import Group, MatrixRun, run_matrix
 from .common import (
     AsJson,
     AutoExpose,
@@ -27,9 +26,12 @@ from .common import (
     target,
 )
 
+if TYPE_CHECKING:
+    from ..checks.run import Group, MatrixRun
+
 db_app = typer.Typer(
     help="Manage the database: apply supabase/migrations like `supabase db push`, show their status, "
-    "and run a local embedded PostgreSQL for development.",
+    "check lints, policies and the security matrix, and run a local embedded PostgreSQL for development.",
     no_args_is_help=True,
 )
 
@@ -170,6 +172,8 @@ def db_test(db_url: DbUrl = None, as_json: AsJson = False, project_dir: ProjectD
     API roles are missing. See docs/security.md, "Checking a deployed
     database".
     """
+    from ..checks.run import run_matrix  # only this command needs the matrix (and mini_mentorship.testing)
+
     settings = settings_for(project_dir)
     with reported():
         run = run_matrix(target(db_url, settings))
