@@ -19,6 +19,7 @@ from .security_matrix import ALL, DENIED, OK, RPCS, SELF, TABLES, TableRules
 from .security_world import ACTORS, World
 
 OPERATIONS = ("select", "insert", "update", "delete")
+_USER_TABLES = ("users", "mentorship_profiles", "mini_mentorship_people")  # keyed by user id
 _VERBS = {"select": "selecting from", "insert": "inserting", "update": "updating", "delete": "deleting from",
           "rpc": "calling"}
 
@@ -76,7 +77,7 @@ def _target_id(world: World, table: str, rules: TableRules) -> Any:
         return world.db.scalar(
             "select min(id) from public.mini_mentorship_events where request_id = %s", (world.rows["R_open"],)
         )
-    if table in ("users", "mentorship_profiles", "mini_mentorship_people"):
+    if table in _USER_TABLES:
         return world.users[rules.target]
     return world.rows[rules.target]
 
@@ -120,9 +121,6 @@ _SELECT_SUMMARY = (
     "count(*) filter (where s.{key} is null or s.{key} <> all(%(mine)s)) as others, count(*) as total "
     "from (select * from {source}) as s"
 )
-_USER_TABLES = ("users", "mentorship_profiles", "mini_mentorship_people")
-
-
 def _world_keys(world: World, table: str) -> list[Any]:
     """The keys of the world's own rows in `table` (events are keyed by their request)."""
     if table in _USER_TABLES:
