@@ -1,22 +1,37 @@
 """`mini-mentorship db …`: apply supabase/migrations like `supabase db push`, show their status, check policies
-and lints, and run a local embedded PostgreSQL for development."""
+and lints, run the security matrix, and run a local embedded PostgreSQL for development."""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich import box
 from rich.table import Table
 
 from .. import db as dbmod
 from .. import lint, policies
 from .. import migrate as migrations
-from .common import AutoExpose, DbUrl, ProjectDir, console, embedded_server, fail, reported, settings_for, target
+from .common import (
+    AsJson,
+    AutoExpose,
+    DbUrl,
+    ProjectDir,
+    console,
+    embedded_server,
+    fail,
+    reported,
+    settings_for,
+    target,
+)
+
+if TYPE_CHECKING:
+    from ..checks.run import Group, MatrixRun
 
 db_app = typer.Typer(
     help="Manage the database: apply supabase/migrations like `supabase db push`, show their status, "
-    "and run a local embedded PostgreSQL for development.",
+    "check lints, policies and the security matrix, and run a local embedded PostgreSQL for development.",
     no_args_is_help=True,
 )
 
@@ -132,6 +147,110 @@ def db_policies(
             typer.secho(line, fg=colour)
         raise fail("the database and supabase/policies disagree (see the diff above)")
     console.print("policies and grants match supabase/policies")
+
+
+@db_app.command("test")
+def db_test(db_url: DbUrl = None, as_json: AsJson = False, project_dir: ProjectDir = None) -> None:
+    """Run the security matrix against a database where the migrations are applied.
+
+    Every actor (anon, students, mentors in and out of the pool, the claiming
+    mentor, admin, service_role) × every exposed table × select / insert /
+    update / delete, column by column, and × every RPC, compared with the
+    declaration (mini_mentorship/checks/security_matrix.py, which mirrors
+    supabase/policies/).
+
+    It builds its own users, requests, a session and availability inside ONE
+    transaction that is always rolled back; each cell is a PostgREST-like
+    request (role + JWT claims) in a savepoint rolled back after it. Nothing
+    is committed: rows, the outbox and the host's data stay as they were
+    (sequences may advance; the statistics count the attempted writes).
+    Connect as `postgres`, the role `supabase db push` uses.
+
+    Prints a table of actor × operation (✓ allowed, ✗ or SQLSTATE refused,
+    rows seen, k/n columns allowed; a red ! where a cell differs), then every
+    differing cell. Exits 1 on any difference, or when the migrations or the
+    API roles are missing. See docs/security.md, "Checking a deployed
+    database".
+    """
+    from ..checks.run import run_matrix  # only this command needs the matrix (and mini_mentorship.testing)
+
+    settings = settings_for(project_dir)
+    with reported():
+        run = run_matrix(target(db_url, settings))
+    if as_json:
+        typer.echo(json.dumps(_matrix_json(run)))
+    else:
+        console.print(_matrix_table(run))
+        for cell in run.differences:
+            console.print(f"[red]differs:[/] {cell.sentence()}", highlight=False)
+        differing = len(run.differences)
+        verdict = "[red]differ from[/]" if differing else "[green]match[/]"
+        console.print(f"{run.database}: {differing or 'all'} of {len(run.cells)} cells {verdict} the declaration")
+    if run.differences:
+        raise typer.Exit(1)
+
+
+# Five-letter column heads so the table fits 80 columns; the legend below the table spells them out.
+_HEADS = {"anon": "anon", "owner": "owner", "other_student": "stud2", "pool_mentor": "pool",
+          "non_pool_mentor": "npool", "claiming_mentor": "claim", "other_mentor": "ment2", "admin": "admin",
+          "service_role": "svc"}
+_LEGEND = (
+    "✓ allowed · ✗ or SQLSTATE refused · n rows seen (select) · k/n columns allowed (insert, update) · "
+    "[bold red]![/] differs from the declaration\n"
+    "owner: student owning the requests · stud2: another student · pool / npool: mentor in / outside the pool "
+    "· claim: the claiming mentor · ment2: another claiming mentor · svc: service_role"
+)
+
+
+def _mark(group: Group) -> str:
+    if group.operation == "rpc":
+        text = "✓" if group.allowed else group.got.split()[0]
+    elif group.rows is not None:
+        text = str(group.rows)
+    elif group.total == 1:
+        text = "✓" if group.allowed else "✗"
+    else:
+        text = f"{group.allowed}/{group.total}" if group.allowed else "✗"
+    if group.differing:
+        return f"[bold red]{text}![/]"
+    return f"[green]{text}[/]" if group.allowed else f"[dim]{text}[/]"
+
+
+def _matrix_table(run: MatrixRun) -> Table:
+    table = Table(title=f"security matrix on {run.database}", title_justify="left", caption=_LEGEND,
+                  caption_justify="left", box=box.SIMPLE_HEAD, padding=(0, 0), pad_edge=False)
+    table.add_column("", no_wrap=True)
+    actors = list(dict.fromkeys(group.actor for group in run.groups()))
+    for actor in actors:
+        table.add_column(_HEADS.get(actor, actor), justify="center", no_wrap=True, min_width=5)
+    rows: dict[str, dict[str, str]] = {}
+    for group in run.groups():
+        name = group.subject.removeprefix("mini_mentorship_").removeprefix("mentorship_")
+        label = name.replace("_mini_", "_").removesuffix("_mini") if group.operation == "rpc" else (
+            f"{name} {group.operation}"
+        )
+        rows.setdefault(label, {})[group.actor] = _mark(group)
+    for label, marks in rows.items():
+        table.add_row(label, *(marks.get(actor, "") for actor in actors))
+    return table
+
+
+def _matrix_json(run: MatrixRun) -> dict[str, object]:
+    return {
+        "database": run.database,
+        "cells": len(run.cells),
+        "differing": len(run.differences),
+        "differences": [
+            {"actor": c.actor, "subject": c.subject, "operation": c.operation, "detail": c.detail,
+             "expected": c.expected, "got": c.got, "error": c.error, "sentence": c.sentence()}
+            for c in run.differences
+        ],
+        "groups": [
+            {"subject": g.subject, "operation": g.operation, "actor": g.actor, "cells": g.total,
+             "allowed": g.allowed, "differing": g.differing, "rows": g.rows}
+            for g in run.groups()
+        ],
+    }
 
 
 @db_app.command("up")

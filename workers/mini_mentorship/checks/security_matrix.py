@@ -1,8 +1,9 @@
 """The security matrix, declared once: what each actor may do to each exposed table and column.
 
-This file is the specification (DESIGN.md §7); tests/sql/test_security_matrix.py turns every entry into
-asserted cells. Every column of every exposed table must appear here, so a new column without a decision
-fails the suite (see test_every_exposed_column_has_a_row).
+This file is the specification (DESIGN.md §7); mini_mentorship/checks/cells.py turns every entry into
+cells, which tests/sql/test_security_matrix.py asserts and `mini-mentorship db test` runs on any database.
+Every column of every exposed table must appear here, so a new column without a decision fails the suite
+(see test_every_exposed_table_and_column_has_a_row).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ AUTHENTICATED_ACTORS = [
 
 @dataclass(frozen=True)
 class TableRules:
-    """Who may do what to one table. Row labels come from tests/sql/security_world.py."""
+    """Who may do what to one table. Row labels come from checks/security_world.py."""
 
     # column -> SQL probe value for insert/update cells ("{self}" / "{pool_mentor}" … are actor ids)
     columns: dict[str, str]
