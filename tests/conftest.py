@@ -19,6 +19,8 @@ import pytest
 from mini_mentorship.pgserver import available_bindirs
 from mini_mentorship.testing.servers import EmbeddedServer, ServerKind
 
+pytest_plugins = ["pytester"]  # tests/testing/ runs the plugin in separate temporary projects
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 RunningServer = EmbeddedServer  # the name tests/sql/test_security_matrix.py imports
