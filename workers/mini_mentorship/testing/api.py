@@ -231,6 +231,7 @@ def refused(
     (the stable machine code) and a `message` substring. A block that succeeds fails the test. Row-level
     security refuses reads, updates and deletes silently (no error, fewer rows): assert on rows for those.
     """
+    __tracebackhide__ = True  # pytest shows the test's line, not this helper's
     expected = {"status": status, "code": code, "hint": hint, "message": message}
     wanted = ", ".join(f"{key}={value!r}" for key, value in expected.items() if value is not None) or "any error"
     refusal = Refusal()

@@ -57,8 +57,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         action="append",
         default=None,
-        help=f"migrations directory applied in the embedded mode (repeatable; {PACKAGED} = those shipped in the "
-        "package); default: the project's supabase/migrations, else the packaged ones",
+        help=f"migrations directory (repeatable; {PACKAGED} = those shipped in the package): applied by the "
+        "embedded mode, required to be applied when attached; default: the project's supabase/migrations, "
+        "else the packaged ones",
     )
     parser.addini(
         "mm_migrations",
@@ -89,9 +90,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def redacted(url: str) -> str:
-    """The URL without its password, for messages."""
+    """The URL (or key=value connection string) without its password, for messages."""
+    import re
     from urllib.parse import urlsplit, urlunsplit
 
+    if "://" not in url:
+        return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", url)
     parts = urlsplit(url)
     if parts.password is None:
         return url
