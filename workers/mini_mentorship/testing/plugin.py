@@ -286,12 +286,17 @@ def as_user(db: Database) -> Iterator[Callable[..., Api]]:
         api.close()
 
 
+def key_caller(db: Database, role: str) -> Iterator[Api]:
+    """A caller holding an API key rather than a user's token: its JWT has the role and nothing else."""
+    api = db.caller(role, {"role": role})
+    yield api
+    api.close()
+
+
 @pytest.fixture
 def as_anon(db: Database) -> Iterator[Api]:
     """A caller with only the anon key (not signed in)."""
-    api = db.caller("anon", {"role": "anon"})
-    yield api
-    api.close()
+    yield from key_caller(db, "anon")
 
 
 @pytest.fixture
@@ -303,9 +308,7 @@ def as_admin(make_user: Callable[..., uuid.UUID], as_user: Callable[..., Api]) -
 @pytest.fixture
 def as_service_role(db: Database) -> Iterator[Api]:
     """A caller with the service_role key (bypasses RLS, as on Supabase)."""
-    api = db.caller("service_role", {"role": "service_role"})
-    yield api
-    api.close()
+    yield from key_caller(db, "service_role")
 
 
 @pytest.fixture
