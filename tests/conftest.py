@@ -50,6 +50,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"mini-mentorship: servers available: {have}; running as uid {os.geteuid()}"]
 
 
+@pytest.hookimpl(trylast=True)  # after the plugin's "PostgreSQL servers used" section
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     if MATRIX_CELLS in config.stash:
         terminalreporter.write_line(f"security matrix: {config.stash[MATRIX_CELLS]} cells asserted (all servers)")
