@@ -10,11 +10,11 @@ from typer.testing import CliRunner
 from mini_mentorship import policies
 from mini_mentorship.cli import app
 from mini_mentorship.testing.database import Database
-from tests.conftest import RunningServer
+from mini_mentorship.testing.servers import EmbeddedServer
 
 
 def test_policy_files_on_a_bare_schema_equal_the_migrated_database(
-    pg: RunningServer, db: Database, project_dir: Path
+    pg: EmbeddedServer, db: Database, project_dir: Path
 ) -> None:
     """Migrations in one database; the policy files on the stripped schema of another; same result."""
     bare_url = pg.new_database()

@@ -9,10 +9,10 @@ import pytest
 
 from mini_mentorship.testing.api import Api, ApiError
 from mini_mentorship.testing.database import Database
-from tests.conftest import RunningServer
+from mini_mentorship.testing.servers import EmbeddedServer
 
 
-def test_each_server_is_the_postgresql_major_it_claims_to_be(pg: RunningServer, db: Database) -> None:
+def test_each_server_is_the_postgresql_major_it_claims_to_be(pg: EmbeddedServer, db: Database) -> None:
     expected = {"pg18": 18, "pg15": 15}[pg.kind.label]
     server_version = int(db.scalar("show server_version_num")) // 10000
     assert server_version == expected, f"the {pg.kind.label} run talked to PostgreSQL {server_version}"
@@ -99,7 +99,7 @@ def test_auth_user_insert_needs_only_id_and_email(db: Database) -> None:
     assert db.scalar("select created_at is not null from auth.users where id = %s", (uid,))
 
 
-def test_auto_expose_mode_matches_the_run(pg: RunningServer, db: Database) -> None:
+def test_auto_expose_mode_matches_the_run(pg: EmbeddedServer, db: Database) -> None:
     granted = db.scalar(
         "select count(*) > 0 from pg_default_acl d join pg_namespace n on n.oid = d.defaclnamespace "
         "where n.nspname = 'public' and d.defaclobjtype = 'r' "
@@ -108,7 +108,7 @@ def test_auto_expose_mode_matches_the_run(pg: RunningServer, db: Database) -> No
     assert granted is pg.kind.auto_expose, "the stand-in's default-privilege mode must follow the run's setting"
 
 
-def test_the_standin_is_not_reapplied_where_auth_exists(pg: RunningServer, db: Database) -> None:
+def test_the_standin_is_not_reapplied_where_auth_exists(pg: EmbeddedServer, db: Database) -> None:
     from mini_mentorship.db import connect, ensure_standin
 
     with connect(db.url) as conn:

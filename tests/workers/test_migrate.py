@@ -13,7 +13,7 @@ from mini_mentorship import db as dbmod
 from mini_mentorship import migrate as migrations
 from mini_mentorship.cli import app
 from mini_mentorship.sqlsplit import split_statements
-from tests.conftest import RunningServer
+from mini_mentorship.testing.servers import EmbeddedServer
 
 runner = CliRunner()
 
@@ -192,7 +192,7 @@ def test_cli_reset_reapplies_everything_and_the_seed(fresh_url: str, project: Pa
         assert conn.execute("select to_regclass('public.seeded') is not null").fetchone() == (True,)
 
 
-def test_cli_reset_refuses_the_maintenance_database(pg: RunningServer, project: Path) -> None:
+def test_cli_reset_refuses_the_maintenance_database(pg: EmbeddedServer, project: Path) -> None:
     result = runner.invoke(app, ["db", "reset", "--yes", "--db-url", pg.url, "--project-dir", str(project)])
     assert result.exit_code == 1
     assert "refusing to drop" in result.output

@@ -16,7 +16,8 @@ import pytest
 from mini_mentorship import db as dbmod
 from mini_mentorship import migrate as migrations
 from mini_mentorship.settings import Settings
-from tests.conftest import PROJECT_DIR, RunningServer
+from mini_mentorship.testing.servers import EmbeddedServer
+from tests.conftest import PROJECT_DIR
 
 CLI = PROJECT_DIR / "node_modules" / ".bin" / "supabase"
 
@@ -76,7 +77,7 @@ def test_our_runner_then_cli_migration_list_is_in_sync(fresh_url: str, project: 
     assert "up to date" in (pushed.stdout + pushed.stderr).lower()
 
 
-def test_cli_db_lint_reports_no_errors(pg: RunningServer, db_url_for_lint: str, project: Path) -> None:
+def test_cli_db_lint_reports_no_errors(pg: EmbeddedServer, db_url_for_lint: str, project: Path) -> None:
     # --fail-on error makes the CLI exit non-zero on any finding, which supabase() turns into a failure.
     result = supabase(project, "db", "lint", "--db-url", db_url_for_lint, "--level", "error", "--fail-on", "error")
     assert "Linting schema: public" in result.stderr, "the lint must have covered our schema"
@@ -88,7 +89,7 @@ def dbmod_settings(project: Path) -> Settings:
 
 
 @pytest.fixture
-def db_url_for_lint(pg: RunningServer, fresh_url: str, project: Path) -> str:
+def db_url_for_lint(pg: EmbeddedServer, fresh_url: str, project: Path) -> str:
     with dbmod.connect(fresh_url) as conn:
         available = conn.execute(
             "select exists (select from pg_available_extensions where name = 'plpgsql_check')"

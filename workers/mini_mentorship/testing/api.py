@@ -13,9 +13,10 @@ PostgREST connects as `authenticator` and runs every HTTP request as one transac
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -45,9 +46,10 @@ _PREFIX = {
     "P0": 500, "XX": 500,
 }
 _CUSTOM = re.compile(r"^PT(\d{3})$")
+_END_SHARED_REQUEST = "reset role; reset statement_timeout; select set_config('request.jwt.claims', '', true)"
 
 # Every test request runs under this statement_timeout, and `authenticator` sessions under
-# TEMP_FILE_LIMIT (set on the role by tests/conftest.py; only a superuser may set it), so a regression
+# TEMP_FILE_LIMIT (set on the role by the embedded server of mini_mentorship.testing.servers), so a regression
 # that loops or spills without bound fails fast instead of filling the disk.
 REQUEST_TIMEOUT_MS = 20_000
 TEMP_FILE_LIMIT = "64MB"
@@ -94,6 +96,9 @@ class Api:
     uid: uuid.UUID | None = None
     tx_rollback: bool = False  # PostgREST's `Prefer: tx=rollback`: run the request, then roll it back
     _conn: psycopg.Connection[dict[str, Any]] | None = field(default=None, repr=False)
+    # Set by Database.caller in a rolled-back test (attached mode): `_conn` is the test's one open transaction,
+    # each request is a savepoint in it and ends by switching back to the connection's own role.
+    shared: bool = False
 
     def rolled_back(self) -> Api:
         """The same caller on the same connection, every request rolled back (`Prefer: tx=rollback`)."""
@@ -101,12 +106,15 @@ class Api:
         return replace(self, tx_rollback=True)
 
     def _connection(self) -> psycopg.Connection[dict[str, Any]]:
+        if self.shared:
+            assert self._conn is not None and not self._conn.closed, "the test's transaction is over"
+            return self._conn
         if self._conn is None or self._conn.closed:
             self._conn = psycopg.connect(self.url, autocommit=True, row_factory=dict_row)
         return self._conn
 
     def close(self) -> None:
-        if self._conn is not None:
+        if self._conn is not None and not self.shared:
             self._conn.close()
 
     def request(self, work: Callable[[psycopg.Connection[dict[str, Any]]], T]) -> T:
@@ -118,7 +126,10 @@ class Api:
                 # Like Supabase's per-role statement_timeout, but tight: a request that runs away (an
                 # unbounded loop, a generate_series over 'infinity') fails the test instead of hanging it.
                 conn.execute(f"set local statement_timeout = '{REQUEST_TIMEOUT_MS}ms'")
-                return work(conn)
+                result = work(conn)
+                if self.shared:  # `set local` outlives a released savepoint: end the request by hand
+                    conn.execute(_END_SHARED_REQUEST)
+                return result
         except psycopg.Error as exc:
             diag = exc.diag
             code = diag.sqlstate or "XX000"
@@ -194,3 +205,51 @@ class Api:
             return None if row is None else row["result"]
 
         return self.request(work)
+
+    def refused(
+        self, *, status: int | None = None, code: str | None = None, hint: str | None = None,
+        message: str | None = None,
+    ) -> contextlib.AbstractContextManager[Refusal]:
+        """`with api.refused(status=403, hint="not_pool_mentor"): api.rpc(...)`: see `refused`."""
+        return refused(status=status, code=code, hint=hint, message=message)
+
+
+@dataclass
+class Refusal:
+    """What `refused` caught: the error exactly as the app would receive it."""
+
+    error: ApiError | None = None
+
+
+@contextlib.contextmanager
+def refused(
+    *, status: int | None = None, code: str | None = None, hint: str | None = None, message: str | None = None
+) -> Iterator[Refusal]:
+    """Assert that the block is refused the way the app would see it, and hand back the error.
+
+    Each given expectation must hold: the HTTP status PostgREST would answer, the SQLSTATE `code`, the `hint`
+    (the stable machine code) and a `message` substring. A block that succeeds fails the test. Row-level
+    security refuses reads, updates and deletes silently (no error, fewer rows): assert on rows for those.
+    """
+    __tracebackhide__ = True  # pytest shows the test's line, not this helper's
+    expected = {"status": status, "code": code, "hint": hint, "message": message}
+    wanted = ", ".join(f"{key}={value!r}" for key, value in expected.items() if value is not None) or "any error"
+    refusal = Refusal()
+    try:
+        yield refusal
+    except ApiError as err:
+        refusal.error = err
+        mismatches = [
+            name
+            for name, matches in (
+                ("status", status is None or err.http_status == status),
+                ("code", code is None or err.code == code),
+                ("hint", hint is None or err.hint == hint),
+                ("message", message is None or message in err.message),
+            )
+            if not matches
+        ]
+        if mismatches:
+            raise AssertionError(f"expected a refusal with {wanted}, got {err}") from None
+    else:
+        raise AssertionError(f"expected a refusal with {wanted}, but the call succeeded")
