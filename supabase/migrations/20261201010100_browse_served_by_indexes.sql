@@ -262,11 +262,10 @@ begin
             and (wanted_durations is null or r.preferred_duration_minutes = any(wanted_durations))
             and (wanted_urgencies is null or r.urgency = any(wanted_urgencies))
             and (wanted_tags is null or r.tags && wanted_tags)
-            and coalesce(
+            and (  -- not reserved for another mentor (a NULL here leaves the row out)
                 r.reserved_for_mentor_id is null
                 or r.reserved_for_mentor_id = caller
-                or (r.follow_up_exclusive is false and r.reserved_until <= now()),
-                false
+                or (r.follow_up_exclusive is false and r.reserved_until <= now())
             )
             and (
                 key_id is null
@@ -315,11 +314,10 @@ begin
                 and (wanted_durations is null or r.preferred_duration_minutes = any(wanted_durations))
                 and (wanted_urgencies is null or r.urgency = any(wanted_urgencies))
                 and (wanted_tags is null or r.tags && wanted_tags)
-                and coalesce(
+                and (  -- not reserved for another mentor (a NULL here leaves the row out)
                     r.reserved_for_mentor_id is null
                     or r.reserved_for_mentor_id = caller
-                    or (r.follow_up_exclusive is false and r.reserved_until <= now()),
-                    false
+                    or (r.follow_up_exclusive is false and r.reserved_until <= now())
                 )
         ) as l
         where key_id is null or (l.rank, l.created_at, l.id) < (key_sort, key_created, key_id)

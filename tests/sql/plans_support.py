@@ -13,8 +13,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
+
 from mini_mentorship.testing.api import Api
-from mini_mentorship.testing.database import Database
+from mini_mentorship.testing.database import Database, user_claims
 
 # About 1 % of the requests open and unexpired; the rest spread over the other states. Open requests carry a
 # realistic mix of type, duration, urgency and tags; titles draw from a small vocabulary so a search term
@@ -133,3 +135,41 @@ def nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
 def scans_of(node: dict[str, Any], table: str) -> set[str]:
     """The scan node types that read `table` ("Seq Scan", "Index Scan", "Bitmap Heap Scan", ...)."""
     return {n["Node Type"] for n in nodes(node) if n.get("Relation Name") == table}
+
+
+def nested_plans(
+    db: Database, uid: uuid.UUID, query: str, params: Any = None, *, warm_up: int = 0
+) -> list[dict[str, Any]]:
+    """Plans (auto_explain, JSON, with ANALYZE) of every statement `query` runs, nested ones included, as the
+    signed-in user `uid` (role authenticated + JWT claims, as PostgREST would). `warm_up` earlier calls on the
+    same connection let plpgsql's plan cache settle first (a generic plan would show on the last call)."""
+    messages: list[str] = []
+    with psycopg.connect(db.url, autocommit=True) as conn:
+        conn.add_notice_handler(lambda diag: messages.append(diag.message_primary or ""))
+        conn.execute("load 'auto_explain'")
+        for setting in (
+            "auto_explain.log_min_duration = 0", "auto_explain.log_nested_statements = on",
+            "auto_explain.log_analyze = on", "auto_explain.log_buffers = on", "auto_explain.log_format = json",
+            "auto_explain.log_timing = off",
+        ):
+            conn.execute(f"set {setting}")
+        conn.execute("set role authenticated")
+        conn.execute("select set_config('request.jwt.claims', %s, false)", (json.dumps(user_claims(db, uid)),))
+        for _ in range(warm_up):
+            conn.execute(query, params).fetchall()
+        conn.execute("set client_min_messages = log")
+        conn.execute(query, params).fetchall()
+        conn.execute("set client_min_messages = notice")
+    plans = []
+    for message in messages:
+        start = message.find("{")
+        if "plan:" in message and start >= 0:
+            plans.append(json.loads(message[start:])["Plan"])
+    return plans
+
+
+def plan_reading(plans: list[dict[str, Any]], table: str) -> dict[str, Any]:
+    """The one nested plan that scans `table` (asserts there is exactly one)."""
+    found = [p for p in plans if scans_of(p, table)]
+    assert len(found) == 1, f"expected one statement reading {table}, got {len(found)}"
+    return found[0]
