@@ -138,11 +138,12 @@ def scans_of(node: dict[str, Any], table: str) -> set[str]:
 
 
 def nested_plans(
-    db: Database, uid: uuid.UUID, query: str, params: Any = None, *, warm_up: int = 0
+    db: Database, uid: uuid.UUID | None, query: str, params: Any = None, *, warm_up: int = 0
 ) -> list[dict[str, Any]]:
     """Plans (auto_explain, JSON, with ANALYZE) of every statement `query` runs, nested ones included, as the
-    signed-in user `uid` (role authenticated + JWT claims, as PostgREST would). `warm_up` earlier calls on the
-    same connection let plpgsql's plan cache settle first (a generic plan would show on the last call)."""
+    signed-in user `uid` (role authenticated + JWT claims, as PostgREST would; None: the superuser, as cron
+    runs the tick). `warm_up` earlier calls on the same connection let plpgsql's plan cache settle first (a
+    generic plan would show on the last call)."""
     messages: list[str] = []
     with psycopg.connect(db.url, autocommit=True) as conn:
         conn.add_notice_handler(lambda diag: messages.append(diag.message_primary or ""))
@@ -153,8 +154,9 @@ def nested_plans(
             "auto_explain.log_timing = off",
         ):
             conn.execute(f"set {setting}")
-        conn.execute("set role authenticated")
-        conn.execute("select set_config('request.jwt.claims', %s, false)", (json.dumps(user_claims(db, uid)),))
+        if uid is not None:
+            conn.execute("set role authenticated")
+            conn.execute("select set_config('request.jwt.claims', %s, false)", (json.dumps(user_claims(db, uid)),))
         for _ in range(warm_up):
             conn.execute(query, params).fetchall()
         conn.execute("set client_min_messages = log")

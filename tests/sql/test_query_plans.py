@@ -3,7 +3,8 @@
 Asserted by plan shape (which scan reads which table, through which index, how many rows), never by time.
 The row policies have no admin arm, so a student's `from('mini_mentorship_requests').select()` uses the
 student_id / claimed_by_mentor_id indexes with or without an explicit filter; browse reads a page from the open
-indexes, on every call (no generic plan) and deep into the list.
+indexes, on every call (no generic plan) and deep into the list; the tick's sweeps and reminder scan read
+their due rows in bounded batches through partial indexes, however large the backlog.
 """
 
 from __future__ import annotations
@@ -109,3 +110,30 @@ def test_browse_page_50_is_still_an_index_range(db: Database, filled: Filled, as
     assert rows_read(node, "mini_mentorship_requests") <= 20, (
         "page 50 starts at the cursor (an index condition), it does not read the 490 rows before it"
     )
+
+
+def test_the_tick_reads_a_large_backlog_in_index_served_batches(db: Database, filled: Filled) -> None:
+    open_count, claimed_count = db.query(
+        "select count(*) filter (where status = 'open') as open, count(*) filter (where status = 'claimed') "
+        "as claimed from public.mini_mentorship_requests"
+    )[0].values()
+    assert open_count > 500 and claimed_count > 500, "more due rows than one batch"
+    # a week later every open request is due and every claim is stale: the planner's guess is large
+    plans = nested_plans(db, None, "select private.tick(now() + interval '8 days')")
+    for table in ("mini_mentorship_requests", "mini_mentorship_sessions"):
+        for node in plans:
+            assert "Seq Scan" not in scans_of(node, table), f"the tick read {table} with a sequential scan"
+    batches = [
+        node for node in plans
+        if "mini_mentorship_requests_open_expires_at_idx" in index_names(node)
+        or "mini_mentorship_requests_claimed_at_idx" in index_names(node)
+    ]
+    assert len(batches) >= 4, "expiry and stale claims each took more than one batch"
+    assert all(rows_read(node, "mini_mentorship_requests") <= 2 * 500 + 1 for node in batches)
+    assert db.scalar("select count(*) from public.mini_mentorship_requests where status = 'expired' "
+                     "and expired_at > now() - interval '1 minute'") == open_count, "every due request expired"
+    start = db.scalar("select min(scheduled_at) from public.mini_mentorship_sessions where status = 'scheduled'")
+    reminders = nested_plans(db, None, "select private.queue_reminders(%s - interval '90 minutes')", (start,))
+    scans = set().union(*(scans_of(node, "mini_mentorship_sessions") for node in reminders))
+    assert scans and "Seq Scan" not in scans, f"the reminder scan read sessions with {sorted(scans)}"
+    assert db.scalar("select count(*) from private.outbox where template like 'reminder_%%'") >= 2
