@@ -57,5 +57,6 @@ grant execute on function
 private.is_admin(),
 private.is_pool_mentor(uuid),
 private.is_claiming_mentor_of_file(text),
-private.is_own_request_file(text)
+private.is_own_request_file(text),
+private.readable_request_ids()
 to authenticated;

@@ -9,7 +9,8 @@ alter table public.mini_mentorship_events enable row level security;
 create policy "Request participants can read the history"
 on public.mini_mentorship_events for select to authenticated
 using (
-    exists (
+    request_id = any((select private.readable_request_ids())::uuid[])  -- the request_id index first
+    and exists (
         select
         from public.mini_mentorship_requests as r
         where

@@ -56,7 +56,7 @@ def test_my_rows_through_from_use_an_index_with_and_without_an_explicit_filter(
     assert bare["Actual Rows"] == filtered["Actual Rows"] > 0, f"the {actor} has rows in {table}, both ways"
 
 
-def test_a_requests_history_with_its_documented_filter_uses_an_index(
+def test_the_history_uses_an_index_with_and_without_the_documented_filter(
     filled: Filled, as_user: AsUser, db: Database
 ) -> None:
     request_id = db.scalar(
@@ -66,6 +66,11 @@ def test_a_requests_history_with_its_documented_filter_uses_an_index(
                    (request_id,))
     assert_index_served(history, "mini_mentorship_events", "the student reading one request's history")
     assert history["Actual Rows"] == 1
+    everything = plan(as_user(filled.student), "select * from public.mini_mentorship_events")
+    assert_index_served(everything, "mini_mentorship_events", "the student reading all their history unfiltered")
+    assert everything["Actual Rows"] == db.scalar(
+        "select count(*) from public.mini_mentorship_requests where student_id = %s", (filled.student,)
+    ), "one creation event per request of theirs"
 
 
 def browse_plan(db: Database, filled: Filled, **args: Any) -> dict[str, Any]:
