@@ -142,3 +142,29 @@ def test_the_tick_reads_a_large_backlog_in_index_served_batches(db: Database, fi
     scans = set().union(*(scans_of(node, "mini_mentorship_sessions") for node in reminders))
     assert scans and "Seq Scan" not in scans, f"the reminder scan read sessions with {sorted(scans)}"
     assert db.scalar("select count(*) from private.outbox where template like 'reminder_%%'") >= 2
+
+
+def test_a_claim_counts_the_mentors_live_claims_not_their_history(db: Database, filled: Filled) -> None:
+    with db.conn.transaction():  # the mentor's live claims become sessions: thousands of requests of history
+        db.conn.execute("set local session_replication_role = replica")
+        db.conn.execute("update public.mini_mentorship_requests set status = 'scheduled' "
+                        "where claimed_by_mentor_id = %s and status = 'claimed'", (filled.mentor,))
+    db.conn.execute("analyze public.mini_mentorship_requests")
+    history = db.scalar("select count(*) from public.mini_mentorship_requests where claimed_by_mentor_id = %s",
+                        (filled.mentor,))
+    assert history > 1000
+    request_id = db.scalar("select id from public.mini_mentorship_requests where status = 'open' limit 1")
+    plans = nested_plans(db, filled.mentor, "select * from public.claim_mini_request(%s)", (request_id,))
+    for node in plans:
+        assert "Seq Scan" not in scans_of(node, "mini_mentorship_requests"), "the claim read requests sequentially"
+    live = db.scalar("select count(*) from public.mini_mentorship_requests where status = 'claimed'")
+    assert live < history
+    counted = [
+        node for node in plans
+        if index_names(node) & {"mini_mentorship_requests_live_claims_idx", "mini_mentorship_requests_claimed_at_idx"}
+    ]
+    assert counted, f"the claim limit counts live claims by index: {[sorted(index_names(n)) for n in plans]}"
+    assert all(rows_read(node, "mini_mentorship_requests") <= live for node in counted), (
+        "counting the mentor's claims reads live claims only, none of the mentor's history"
+    )
+    assert not any("mini_mentorship_requests_claimed_by_mentor_id_idx" in index_names(node) for node in plans)
