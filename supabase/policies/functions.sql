@@ -17,7 +17,11 @@ public.rate_mini_session(uuid, integer, text),
 public.request_mini_meeting_link(uuid),
 public.update_mini_session_meeting(uuid, text, text, text, text),
 public.update_mini_session_notes(uuid, text),
-public.mini_mentorship_analytics(timestamptz, timestamptz)
+public.mini_mentorship_analytics(timestamptz, timestamptz),
+public.admin_list_mini_requests(text, uuid, uuid, uuid, integer),
+public.admin_list_mini_sessions(text, uuid, uuid, uuid, uuid, integer),
+public.admin_list_mini_availability(uuid, uuid, integer),
+public.admin_list_mini_events(uuid, uuid, bigint, integer)
 to authenticated;
 
 -- The security-definer implementations of the RPCs (same names in schema private, which the Data API does
@@ -38,7 +42,11 @@ private.mark_mini_no_show(uuid, text),
 private.rate_mini_session(uuid, integer, text),
 private.request_mini_meeting_link(uuid),
 private.update_mini_session_meeting(uuid, text, text, text, text),
-private.update_mini_session_notes(uuid, text)
+private.update_mini_session_notes(uuid, text),
+private.admin_list_mini_requests(text, uuid, uuid, uuid, integer),
+private.admin_list_mini_sessions(text, uuid, uuid, uuid, uuid, integer),
+private.admin_list_mini_availability(uuid, uuid, integer),
+private.admin_list_mini_events(uuid, uuid, bigint, integer)
 to authenticated;
 
 -- The filter of the view public.mini_mentorship_people (security invoker: it runs as the caller).
@@ -49,5 +57,6 @@ grant execute on function
 private.is_admin(),
 private.is_pool_mentor(uuid),
 private.is_claiming_mentor_of_file(text),
-private.is_own_request_file(text)
+private.is_own_request_file(text),
+private.readable_request_ids()
 to authenticated;

@@ -1,13 +1,14 @@
 -- public.mini_mentorship_availability: row level security and grants (source of truth; see requests.sql).
 --
--- A mentor manages their own windows; admins read all. Scheduling reads other mentors' windows inside
--- schedule_mini_session (security definer), so nobody else needs to see them.
+-- A mentor manages their own windows; admins list all through admin_list_mini_availability. Scheduling
+-- reads other mentors' windows inside schedule_mini_session (security definer), so nobody else needs to see
+-- them.
 
 alter table public.mini_mentorship_availability enable row level security;
 
-create policy "Mentors and admins can read availability"
+create policy "Mentors can read their own availability"
 on public.mini_mentorship_availability for select to authenticated
-using (mentor_id = (select auth.uid()) or (select private.is_admin()));
+using (mentor_id = (select auth.uid()));
 
 create policy "Mentors can add their own availability"
 on public.mini_mentorship_availability for insert to authenticated

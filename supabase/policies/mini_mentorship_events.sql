@@ -2,15 +2,15 @@
 --
 -- The audit trail is written by triggers only and is append-only for everyone. A request's student reads that
 -- request's history (its session's events included); its claiming mentor reads it from their current claim on
--- (not what earlier mentors did or why they released it); admins read all.
+-- (not what earlier mentors did or why they released it); admins read all through admin_list_mini_events.
 
 alter table public.mini_mentorship_events enable row level security;
 
-create policy "Request participants and admins can read the history"
+create policy "Request participants can read the history"
 on public.mini_mentorship_events for select to authenticated
 using (
-    (select private.is_admin())
-    or exists (
+    request_id = any((select private.readable_request_ids())::uuid[])  -- the request_id index first
+    and exists (
         select
         from public.mini_mentorship_requests as r
         where

@@ -1,18 +1,19 @@
 -- public.mini_mentorship_requests: row level security and grants (source of truth; the migrations carry
 -- exactly this, checked by `mini-mentorship db policies --check` and tests/sql/test_policy_drift.py).
 --
--- Students read and create their own requests; the mentor holding the claim reads it; admins read all.
--- Pool mentors see open requests only through browse_mini_requests, which leaves out the student's private
--- links. Every change after creation goes through the RPCs (security definer, checking their caller).
+-- Students read and create their own requests; the mentor holding the claim reads it. Pool mentors see open
+-- requests only through browse_mini_requests, which leaves out the student's private links; admins list
+-- every request through admin_list_mini_requests (no admin arm here: every arm of a read policy is a column
+-- an index serves, see docs/security.md). Every change after creation goes through the RPCs (security
+-- definer, checking their caller).
 
 alter table public.mini_mentorship_requests enable row level security;
 
-create policy "Students, their claiming mentor and admins can read requests"
+create policy "Students and their claiming mentor can read requests"
 on public.mini_mentorship_requests for select to authenticated
 using (
     student_id = (select auth.uid())
     or claimed_by_mentor_id = (select auth.uid())
-    or (select private.is_admin())
 );
 
 create policy "Students can create their own requests"

@@ -1,16 +1,16 @@
 -- public.mini_mentorship_sessions: row level security and grants (source of truth; see requests.sql).
 --
--- Participants (the student and the mentor) and admins read a session. Nobody writes it directly: sessions
+-- Participants (the student and the mentor) read a session; admins list every session through
+-- admin_list_mini_sessions. Nobody writes it directly: sessions
 -- are created, moved, joined, completed and rated through the RPCs.
 
 alter table public.mini_mentorship_sessions enable row level security;
 
-create policy "Participants and admins can read sessions"
+create policy "Participants can read their sessions"
 on public.mini_mentorship_sessions for select to authenticated
 using (
     student_id = (select auth.uid())
     or mentor_id = (select auth.uid())
-    or (select private.is_admin())
 );
 
 grant select on public.mini_mentorship_sessions to authenticated;

@@ -390,6 +390,23 @@ CASES: list[Case] = [
     Case("mini_mentorship_analytics", "22023", "since",
          lambda c: (c.admin, {"since": c.now(), "until": c.now() - DAY})),
     Case("mini_mentorship_analytics", "22023", "until", lambda c: (c.admin, {"until": "infinity"})),
+    # admin_list_mini_* (issue 15: admins read through these, not through the row policies)
+    *[
+        case
+        for rpc in ("admin_list_mini_requests", "admin_list_mini_sessions", "admin_list_mini_availability",
+                    "admin_list_mini_events")
+        for case in (
+            Case(rpc, "42501", "not_authenticated", lambda c: (c.nobody, {})),
+            Case(rpc, "42501", "not_admin", lambda c: (c.stranger("mentor"), {})),
+            Case(rpc, "22023", "page_size", lambda c: (c.admin, {"page_size": 101})),
+        )
+    ],
+    *[
+        Case(rpc, "22023", "after", lambda c: (c.admin, {"after": uuid.uuid4()}))
+        for rpc in ("admin_list_mini_requests", "admin_list_mini_sessions", "admin_list_mini_availability")
+    ],
+    Case("admin_list_mini_requests", "22023", "status", lambda c: (c.admin, {"status": "lost"})),
+    Case("admin_list_mini_sessions", "22023", "status", lambda c: (c.admin, {"status": "lost"})),
     # claim_mini_request (part A)
     Case("claim_mini_request", "42501", "not_authenticated", lambda c: (c.nobody, {"request_id": uuid.uuid4()})),
     Case("claim_mini_request", "42501", "anonymous_user", lambda c: (_guest(c), {"request_id": uuid.uuid4()})),
@@ -471,6 +488,8 @@ HELPER_HINTS = {
     "raise_request_not_found": {"request_not_found"},
     "lock_visible_request": {"request_not_found"},
     "refuse_anonymous": {"anonymous_user"},
+    "require_admin": {"not_authenticated", "not_admin"},
+    "check_admin_page_size": {"page_size"},
     "check_release_limit": {"release_limit_reached"},
     "clean_reason": {"reason"},
     "clean_tags": {"tags"},

@@ -648,8 +648,7 @@ def test_the_next_mentor_does_not_see_why_the_previous_one_released(
         "request.created", "request.claimed", "request.released", "request.claimed"
     ], "the student still reads the whole history"
     assert student_events[2]["reason"] == "The student seems difficult"
-    assert len(as_admin.query("select 1 from public.mini_mentorship_events where request_id = %s",
-                              (req["id"],))) == 4, "admins read everything"
+    assert len(as_admin.rpc("admin_list_mini_events", request_id=req["id"])) == 4, "admins read everything"
     assert as_user(first).query("select 1 from public.mini_mentorship_events") == [], (
         "the previous mentor no longer reads any of it"
     )
@@ -733,8 +732,12 @@ def test_each_request_rpc_is_a_thin_invoker_wrapper_over_its_private_implementat
     public, private = rows["public"], rows["private"]
     assert not public["prosecdef"] and public["lanname"] == "sql", f"public.{name} is a security invoker SQL function"
     assert private["prosecdef"], f"private.{name} is security definer"
-    for key in ("arguments", "returns", "proretset", "provolatile", "proconfig"):
+    for key in ("arguments", "returns", "proretset", "provolatile"):
         assert public[key] == private[key], f"public.{name} and private.{name} differ in {key}"
+    # both pin search_path; the private body may also pin its plan cache to custom plans (issue 15)
+    assert public["proconfig"] == ['search_path=""'], f"public.{name} sets search_path = '' and nothing else"
+    assert private["proconfig"][0] == 'search_path=""', f"private.{name} sets search_path = ''"
+    assert set(private["proconfig"][1:]) <= {"plan_cache_mode=force_custom_plan"}, f"private.{name}: other settings"
     assert f"private.{name}(" in public["prosrc"] and "=>" in public["prosrc"], (
         f"public.{name} only calls private.{name} with named arguments"
     )

@@ -10,7 +10,9 @@ import pytest
 from mini_mentorship.testing.api import Api, ApiError
 from mini_mentorship.testing.database import Database
 
-POLICY_HELPERS = {"is_admin", "is_pool_mentor", "is_claiming_mentor_of_file", "is_own_request_file"}
+POLICY_HELPERS = {
+    "is_admin", "is_pool_mentor", "is_claiming_mentor_of_file", "is_own_request_file", "readable_request_ids"
+}
 # The filters of security-invoker views in public (the view of the same name calls it as the caller).
 VIEW_FILTERS = {"mini_mentorship_people"}
 

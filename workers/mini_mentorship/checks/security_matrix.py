@@ -110,7 +110,7 @@ REQUESTS = TableRules(
         "non_pool_mentor": set(),
         "claiming_mentor": {"R_claimed", "R_sched"},
         "other_mentor": {"R_other"},
-        "admin": ALL,
+        "admin": set(),  # admins list every request through admin_list_mini_requests
         "service_role": ALL,
     },
     auth_insert=frozenset(
@@ -189,7 +189,7 @@ SESSIONS = TableRules(
         "non_pool_mentor": set(),
         "claiming_mentor": {"X"},
         "other_mentor": set(),
-        "admin": ALL,
+        "admin": set(),  # through admin_list_mini_sessions
         "service_role": ALL,
     },
     target="X",
@@ -226,7 +226,7 @@ AVAILABILITY = TableRules(
         "non_pool_mentor": set(),
         "claiming_mentor": {"W_claim"},
         "other_mentor": {"W_other"},
-        "admin": ALL,
+        "admin": set(),  # through admin_list_mini_availability
         "service_role": ALL,
     },
     auth_insert=frozenset({"mentor_id", "available_from", "available_until", "timezone", "is_available",
@@ -263,7 +263,7 @@ EVENTS = TableRules(
         "non_pool_mentor": set(),
         "claiming_mentor": {"R_claimed", "R_sched"},
         "other_mentor": {"R_other"},
-        "admin": ALL,
+        "admin": set(),  # through admin_list_mini_events
         "service_role": ALL,
     },
     target="R_open",
@@ -367,6 +367,10 @@ def _session_rpc(args: dict[str, object], *, outsiders: object = _HIDDEN_SESSION
 
 _NOT_POOL = ("42501", "not_pool_mentor")
 
+
+def _admin_rpc(args: dict[str, object]) -> RpcRules:
+    return _rpc(args, **{a: ("42501", "not_admin") for a in (*_OUTSIDERS, "owner", "claiming_mentor")}, admin=OK)
+
 RPCS: dict[str, RpcRules] = {
     "browse_mini_requests": _rpc(
         {}, owner=_NOT_POOL, other_student=_NOT_POOL, pool_mentor=OK, non_pool_mentor=_NOT_POOL,
@@ -431,7 +435,10 @@ RPCS: dict[str, RpcRules] = {
         {"session_id": "{X}", "student_notes": "probe"}, owner=OK,
         claiming_mentor=("42501", "not_session_student"), admin=("42501", "not_session_student"),
     ),
-    "mini_mentorship_analytics": _rpc(
-        {}, **{a: ("42501", "not_admin") for a in (*_OUTSIDERS, "owner", "claiming_mentor")}, admin=OK,
-    ),
+    "mini_mentorship_analytics": _admin_rpc({}),
+    # admins read every row through these (the row policies have no admin arm: issue 15)
+    "admin_list_mini_requests": _admin_rpc({}),
+    "admin_list_mini_sessions": _admin_rpc({"request_id": "{R_sched}"}),
+    "admin_list_mini_availability": _admin_rpc({}),
+    "admin_list_mini_events": _admin_rpc({"request_id": "{R_open}"}),
 }
