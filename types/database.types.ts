@@ -491,6 +491,167 @@ export type Database = {
       }
     }
     Functions: {
+      admin_list_mini_availability: {
+        Args: { after?: string; mentor_id?: string; page_size?: number }
+        Returns: {
+          available_from: string
+          available_until: string
+          blocked_reason: string | null
+          created_at: string
+          id: string
+          is_available: boolean
+          mentor_id: string
+          timezone: string
+          updated_at: string
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "mini_mentorship_availability"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
+      admin_list_mini_events: {
+        Args: {
+          after?: number
+          page_size?: number
+          request_id?: string
+          session_id?: string
+        }
+        Returns: {
+          actor_id: string | null
+          actor_role: string
+          at: string
+          detail: NonNullable<Json>
+          entity: string
+          event: string
+          from_status: string | null
+          id: number
+          reason: string | null
+          request_id: string
+          session_id: string | null
+          to_status: string
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "mini_mentorship_events"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
+      admin_list_mini_requests: {
+        Args: {
+          after?: string
+          mentor_id?: string
+          page_size?: number
+          status?: string
+          student_id?: string
+        }
+        Returns: {
+          cancellation_reason: string | null
+          cancelled_at: string | null
+          cancelled_by: string | null
+          claimed_at: string | null
+          claimed_by_mentor_id: string | null
+          completed_at: string | null
+          created_at: string
+          description: string
+          expired_at: string | null
+          expires_at: string
+          follow_up_exclusive: boolean
+          follow_up_of: string | null
+          id: string
+          last_release_reason: string | null
+          last_released_at: string | null
+          last_released_by: string | null
+          portfolio_url: string | null
+          preferred_date_end: string | null
+          preferred_date_start: string | null
+          preferred_duration_minutes: number
+          preferred_time_slots: NonNullable<Json>
+          release_count: number
+          relevant_experience: string | null
+          reserved_for_mentor_id: string | null
+          reserved_until: string | null
+          resume_url: string | null
+          search_document: unknown
+          session_type: string
+          specific_questions: string | null
+          status: string
+          student_id: string
+          tags: string[]
+          timezone: string
+          title: string
+          updated_at: string
+          urgency: string
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "mini_mentorship_requests"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
+      admin_list_mini_sessions: {
+        Args: {
+          after?: string
+          mentor_id?: string
+          page_size?: number
+          request_id?: string
+          status?: string
+          student_id?: string
+        }
+        Returns: {
+          action_items: string[] | null
+          actual_duration_minutes: number | null
+          cancellation_reason: string | null
+          cancelled_at: string | null
+          cancelled_by: string | null
+          created_at: string
+          duration_minutes: number
+          ended_at: string | null
+          ends_at: string
+          follow_up_needed: boolean
+          id: string
+          location: string | null
+          meeting_id: string | null
+          meeting_link: string | null
+          meeting_passcode: string | null
+          meeting_platform: string
+          meeting_type: string
+          mentor_feedback: string | null
+          mentor_id: string
+          mentor_joined_at: string | null
+          mentor_notes: string | null
+          mentor_rating: number | null
+          no_show_absent: string | null
+          no_show_marked_at: string | null
+          no_show_marked_by: string | null
+          reminder_1hr_sent_at: string | null
+          reminder_24hr_sent_at: string | null
+          request_id: string
+          reschedule_reason: string | null
+          rescheduled_at: string | null
+          scheduled_at: string
+          sequence: number
+          started_at: string | null
+          status: string
+          student_feedback: string | null
+          student_id: string
+          student_joined_at: string | null
+          student_notes: string | null
+          student_rating: number | null
+          timezone: string
+          topics_covered: string[] | null
+          updated_at: string
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "mini_mentorship_sessions"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       browse_mini_requests: {
         Args: {
           after?: string

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -190,7 +191,7 @@ def test_pytest_pyargs_runs_the_matrix_against_the_url(db: Database, tmp_path: P
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
     )
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "1 failed, 42 passed" in done.stdout
+    assert re.search(r"\b1 failed, \d+ passed", done.stdout), done.stdout
     assert "other_student selecting from mini_mentorship_sessions: expected {}, got {X}" in done.stdout
 
 
