@@ -42,6 +42,10 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
     "update_mini_session_meeting": ("session_id",),
     "update_mini_session_notes": ("session_id",),
     "mini_mentorship_analytics": (),
+    "admin_list_mini_requests": (),
+    "admin_list_mini_sessions": (),
+    "admin_list_mini_availability": (),
+    "admin_list_mini_events": (),
 }
 
 
