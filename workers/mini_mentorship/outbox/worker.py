@@ -2,6 +2,11 @@
 
 * Concurrency: each claimed job runs in its own thread; the loop claims only as many jobs as it has free
   slots (at most `batch_size` per query), so a claimed job never waits behind others with its lease ticking.
+  While there is a backlog (the last claim came back full) it claims again only once half the slots (or a
+  whole batch) are free, so a busy worker claims in batches instead of one job per finished job.
+* Recording: a delivered job is handed to a recorder thread, which completes whatever has gathered in one
+  call (private.complete_jobs, each job with its provider id): round trips per job decide the throughput
+  (benchmarks/, issue 15). Failures, skips and releases are recorded one by one, as they are rare.
 * Waking: every `poll_interval` seconds, at once when a job finishes, and, where the connection allows it, at
   once on `NOTIFY mini_mentorship_outbox` (sent by a trigger when a job becomes due). LISTEN is checked at
   start with a probe notification: through a transaction pooler it silently never delivers, so a worker told
@@ -23,6 +28,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import queue as stdqueue
 import signal
 import socket
 import threading
@@ -85,6 +91,15 @@ class Running:
     thread: threading.Thread
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """A delivered job waiting for the recorder to complete it."""
+
+    job: Job
+    provider_message_id: str
+    started: float
+
+
 @dataclass
 class Tally:
     succeeded: int = 0
@@ -131,6 +146,8 @@ class Worker:
         self._hurry = threading.Event()
         self._done = threading.Event()
         self._control: psycopg.Connection[Any] | None = None
+        self._deliveries: stdqueue.SimpleQueue[Delivery] = stdqueue.SimpleQueue()
+        self._flush_lock = threading.Lock()  # one batch of completions at a time
 
     # --- connections ---------------------------------------------------------------------------------------
 
@@ -183,11 +200,14 @@ class Worker:
             self._announce()
             heartbeat = threading.Thread(target=self._heartbeat, name="heartbeat", daemon=True)
             heartbeat.start()
+            recorder = threading.Thread(target=self._record_deliveries, name="recorder", daemon=True)
+            recorder.start()
             try:
                 self._loop()
             finally:
                 self._shutdown()
                 heartbeat.join(timeout=5)
+                recorder.join(timeout=5)
                 if listener is not None:
                     listener.join(timeout=5)
         finally:
@@ -279,10 +299,15 @@ class Worker:
 
     def _loop(self) -> None:
         backoff = 0.0
+        refill = min(self.settings.batch_size, max(1, self.settings.concurrency // 2))
+        backlog = False
         while not self._stopping.is_set():
             with self._lock:
                 free = self.settings.concurrency - len(self._running)
+                busy = bool(self._running)
             wanted = min(self.settings.batch_size, free)
+            if backlog and busy and wanted < refill:
+                wanted = 0  # more is due: wait until a batch worth of slots is free
             claimed: list[Job] = []
             if wanted > 0:
                 try:
@@ -295,6 +320,7 @@ class Worker:
                     self._log.error("database unreachable (%s); trying again in %.0f s", str(exc).strip(), backoff)
                     self._stopping.wait(backoff)
                     continue
+                backlog = len(claimed) == wanted
                 for job in claimed:
                     self._start(job)
             with self._lock:
@@ -316,14 +342,54 @@ class Worker:
         started = time.monotonic()
         try:
             outcome, detail = self._execute(job)
+            if outcome == "delivered":
+                self._deliveries.put(Delivery(job, str(detail), started))  # the recorder completes it
+                return
             outcome, detail = self._record(job, outcome, detail)
         except Exception as exc:  # recording failed (database gone): the lease will expire and be rescued
             outcome, detail = "unrecorded", f"could not record the outcome: {exc}"
-        finally:
-            with self._lock:
-                self._running.pop(job.id, None)
-            self._wake.set()
+        self._finish(job, outcome, detail, started)
+
+    def _finish(self, job: Job, outcome: str, detail: str, started: float) -> None:
+        """The job's slot is free: log its outcome and wake the loop."""
+        with self._lock:
+            self._running.pop(job.id, None)
+        self._wake.set()
         self._log_job(job, outcome, detail, time.monotonic() - started)
+
+    def _record_deliveries(self) -> None:
+        """Recorder thread: complete delivered jobs in batches of whatever gathered meanwhile."""
+        while not self._done.is_set():
+            try:
+                first = self._deliveries.get(timeout=0.2)
+            except stdqueue.Empty:
+                continue
+            self._flush([first])
+
+    def _flush(self, batch: list[Delivery]) -> None:
+        """Complete `batch` plus every delivery waiting (up to queue.MAX_COMPLETE_BATCH) in one call."""
+        with self._flush_lock:
+            while len(batch) < queue.MAX_COMPLETE_BATCH:
+                try:
+                    batch.append(self._deliveries.get_nowait())
+                except stdqueue.Empty:
+                    break
+            if not batch:
+                return
+            try:
+                held: set[uuid.UUID] | None = self._db(
+                    queue.complete_many, self.worker_id, [(d.job.id, d.provider_message_id) for d in batch]
+                )
+                problem = ""
+            except Exception as exc:  # database gone: the leases will expire and the jobs be rescued
+                held, problem = None, f"delivered; could not record the outcome: {exc}"
+        for d in batch:
+            if held is None:
+                self._finish(d.job, "unrecorded", problem, d.started)
+            elif d.job.id in held:
+                self._finish(d.job, "succeeded", f"message {d.provider_message_id}", d.started)
+            else:
+                self._finish(d.job, "lease_lost", "delivered; result not recorded", d.started)
 
     def _execute(self, job: Job) -> tuple[str, Any]:
         """Run the handler under the timeout: ('delivered', msgid), ('skip', reason) or ('error', exc)."""
@@ -356,11 +422,9 @@ class Worker:
         return "error", TypeError(f"handler returned {result!r}, not Delivered or Skip")
 
     def _record(self, job: Job, outcome: str, detail: Any) -> tuple[str, str]:
-        """Write the outcome to the queue (only while holding the lease); the outcome name and detail to log."""
+        """Write a skip or an error to the queue (only while holding the lease); the outcome name and detail to
+        log. Deliveries go to the recorder (_flush)."""
         wid = self.worker_id
-        if outcome == "delivered":
-            held = self._db(queue.complete, job.id, wid, str(detail))
-            return ("succeeded", f"message {detail}") if held else ("lease_lost", "delivered; result not recorded")
         if outcome == "skip":
             held = self._db(queue.cancel, job.id, wid, str(detail))
             return ("cancelled", str(detail)) if held else ("lease_lost", f"skip ({detail}) not recorded")
@@ -421,6 +485,7 @@ class Worker:
                     break
             self._wake.wait(0.05)
             self._wake.clear()
+        self._flush([])  # delivered jobs are recorded, never released
         with self._lock:
             left = list(self._running.values())
         if left:
