@@ -5,8 +5,9 @@
   While there is a backlog (the last claim came back full) it claims again only once half the slots (or a
   whole batch) are free, so a busy worker claims in batches instead of one job per finished job.
 * Recording: a delivered job is handed to a recorder thread, which completes whatever has gathered in one
-  call (private.complete_jobs, each job with its provider id): round trips per job decide the throughput
-  (benchmarks/, issue 15). Failures, skips and releases are recorded one by one, as they are rare.
+  call (private.complete_jobs, each job with its provider id) on a connection of its own, so claims never
+  wait for it: round trips per job decide the throughput (benchmarks/, issue 15). Failures, skips and
+  releases are recorded one by one on the control connection, as they are rare.
 * Waking: every `poll_interval` seconds, at once when a job finishes, and, where the connection allows it, at
   once on `NOTIFY mini_mentorship_outbox` (sent by a trigger when a job becomes due). LISTEN is checked at
   start with a probe notification: through a transaction pooler it silently never delivers, so a worker told
@@ -25,6 +26,7 @@
 
 from __future__ import annotations
 
+import _thread
 import importlib
 import logging
 import os
@@ -80,6 +82,15 @@ def load_registry(spec: str, settings: WorkerSettings) -> Registry:
     return registry
 
 
+def spawn(target: Callable[..., None], *args: Any) -> None:
+    """Run `target(*args)` in a new daemon thread without waiting for it to start.
+
+    threading.Thread.start() blocks until the new thread runs; with a job (and a handler) per thread, the loop
+    spent most of its time there once the database round trips were batched (benchmarks/, issue 15).
+    """
+    _thread.start_new_thread(target, args)
+
+
 def new_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -88,7 +99,6 @@ def new_worker_id() -> str:
 class Running:
     job: Job
     started: float
-    thread: threading.Thread
 
 
 @dataclass(frozen=True)
@@ -147,7 +157,8 @@ class Worker:
         self._done = threading.Event()
         self._control: psycopg.Connection[Any] | None = None
         self._deliveries: stdqueue.SimpleQueue[Delivery] = stdqueue.SimpleQueue()
-        self._flush_lock = threading.Lock()  # one batch of completions at a time
+        self._flush_lock = threading.Lock()  # one batch of completions at a time, on the recorder's connection
+        self._recorder: psycopg.Connection[Any] | None = None
 
     # --- connections ---------------------------------------------------------------------------------------
 
@@ -213,8 +224,9 @@ class Worker:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            if self._control is not None:
-                self._control.close()
+            for conn in (self._control, self._recorder):
+                if conn is not None:
+                    conn.close()
         return 0
 
     def _announce(self) -> None:
@@ -333,10 +345,9 @@ class Worker:
             self._wake.clear()
 
     def _start(self, job: Job) -> None:
-        thread = threading.Thread(target=self._run_job, args=(job,), name=f"job-{job.id}", daemon=True)
         with self._lock:
-            self._running[job.id] = Running(job, time.monotonic(), thread)
-        thread.start()
+            self._running[job.id] = Running(job, time.monotonic())
+        spawn(self._run_job, job)
 
     def _run_job(self, job: Job) -> None:
         started = time.monotonic()
@@ -377,12 +388,16 @@ class Worker:
             if not batch:
                 return
             try:
-                held: set[uuid.UUID] | None = self._db(
-                    queue.complete_many, self.worker_id, [(d.job.id, d.provider_message_id) for d in batch]
+                if self._recorder is None or self._recorder.closed:  # its own: claims need not wait for it
+                    self._recorder = self.connect()
+                held: set[uuid.UUID] | None = queue.complete_many(
+                    self._recorder, self.worker_id, [(d.job.id, d.provider_message_id) for d in batch]
                 )
                 problem = ""
             except Exception as exc:  # database gone: the leases will expire and the jobs be rescued
                 held, problem = None, f"delivered; could not record the outcome: {exc}"
+                if self._recorder is not None:
+                    self._recorder.close()
         for d in batch:
             if held is None:
                 self._finish(d.job, "unrecorded", problem, d.started)
@@ -400,17 +415,18 @@ class Worker:
                 f"(registered: {', '.join(sorted(self.registry)) or 'none'})"
             )
         box: dict[str, Any] = {}
+        finished = threading.Event()
 
         def call() -> None:
             try:
                 box["result"] = handler(job, self.connect)
             except BaseException as exc:
                 box["error"] = exc
+            finally:
+                finished.set()
 
-        thread = threading.Thread(target=call, name=f"handler-{job.id}", daemon=True)
-        thread.start()
-        thread.join(self.settings.job_timeout)
-        if thread.is_alive():
+        spawn(call)
+        if not finished.wait(self.settings.job_timeout):
             return "error", TimeoutError(f"handler timed out after {self.settings.job_timeout:g} s")
         if "error" in box:
             return "error", box["error"]
