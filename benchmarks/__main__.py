@@ -37,9 +37,9 @@ def shape(rows: int, students: int) -> Shape:
 
 
 FULL = Size(
-    big=shape(1_000_000, 10_000), small=shape(10_000, 10_000), n=200, warmup=20, racers=50, rounds=100,
-    outbox=outbox.OutboxPlan(jobs=20_000, grid=[(4, 10), (16, 16), (32, 32), (64, 64)], bare=[(4, 50), (8, 50)],
-                             procrastinate=[1, 10, 50], latency_samples=30, poll_interval=1.0, bouncer_jobs=10_000),
+    big=shape(1_000_000, 10_000), small=shape(10_000, 10_000), n=100, warmup=10, racers=50, rounds=100,
+    outbox=outbox.OutboxPlan(jobs=20_000, grid=[(32, 32), (64, 64), (128, 64)], bare=[(4, 50), (8, 50)],
+                             procrastinate=[40, 100], latency_samples=20, poll_interval=1.0, bouncer_jobs=10_000),
     emails=200,
 )
 QUICK = Size(

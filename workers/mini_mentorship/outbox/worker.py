@@ -16,8 +16,10 @@
   statements (psycopg `prepare_threshold=None`), polling alone. `pool_mode = auto` picks it on port 6543.
 * Leases: a heartbeat thread extends the leases of running jobs every third of `lease_seconds`. A job whose
   lease was taken over (the worker stalled) is reported as `lease_lost`; the queue refuses its result.
-* Timeouts: a handler still running after `job_timeout` seconds is a failed attempt ("timed out"); its thread
-  is abandoned (Python cannot kill a thread) and whatever it returns later is ignored.
+* Timeouts: the job's thread runs its handler; a watchdog thread records a handler still running after
+  `job_timeout` seconds as a failed attempt ("timed out") and frees its slot; the thread is abandoned (Python
+  cannot kill a thread) and whatever it returns later is ignored. (A second thread per job, to wait on the
+  handler, halved the throughput: benchmarks/, issue 15.)
 * Shutdown (SIGTERM/SIGINT, or `stop()`): no more claims; running jobs get `shutdown_grace` seconds to
   finish, the rest are released back to pending without counting the attempt; a second signal releases at
   once. `run()` then returns 0.
@@ -99,6 +101,7 @@ def new_worker_id() -> str:
 class Running:
     job: Job
     started: float
+    settled: bool = False  # its outcome is decided (by the handler's return or the timeout), under Worker._lock
 
 
 @dataclass(frozen=True)
@@ -213,12 +216,15 @@ class Worker:
             heartbeat.start()
             recorder = threading.Thread(target=self._record_deliveries, name="recorder", daemon=True)
             recorder.start()
+            watchdog = threading.Thread(target=self._watch_timeouts, name="watchdog", daemon=True)
+            watchdog.start()
             try:
                 self._loop()
             finally:
                 self._shutdown()
                 heartbeat.join(timeout=5)
                 recorder.join(timeout=5)
+                watchdog.join(timeout=5)
                 if listener is not None:
                     listener.join(timeout=5)
         finally:
@@ -345,14 +351,25 @@ class Worker:
             self._wake.clear()
 
     def _start(self, job: Job) -> None:
+        running = Running(job, time.monotonic())
         with self._lock:
-            self._running[job.id] = Running(job, time.monotonic())
-        spawn(self._run_job, job)
+            self._running[job.id] = running
+        spawn(self._run_job, running)
 
-    def _run_job(self, job: Job) -> None:
-        started = time.monotonic()
+    def _settle(self, running: Running) -> bool:
+        """Decide the job's outcome once: False when the timeout (or shutdown) already did."""
+        with self._lock:
+            if running.settled:
+                return False
+            running.settled = True
+            return True
+
+    def _run_job(self, running: Running) -> None:
+        job, started = running.job, running.started
         try:
             outcome, detail = self._execute(job)
+            if not self._settle(running):
+                return  # timed out meanwhile: the watchdog recorded the attempt; this late result is ignored
             if outcome == "delivered":
                 self._deliveries.put(Delivery(job, str(detail), started))  # the recorder completes it
                 return
@@ -406,31 +423,38 @@ class Worker:
             else:
                 self._finish(d.job, "lease_lost", "delivered; result not recorded", d.started)
 
+    def _watch_timeouts(self) -> None:
+        """Watchdog thread: a handler still running after job_timeout is a failed attempt ("timed out"); its
+        thread is abandoned (Python cannot kill a thread) and whatever it returns later is ignored."""
+        timeout = self.settings.job_timeout
+        while not self._done.is_set():
+            now = time.monotonic()
+            with self._lock:
+                late = [r for r in self._running.values() if not r.settled and r.started + timeout <= now]
+                for r in late:
+                    r.settled = True
+                pending = [r.started + timeout for r in self._running.values() if not r.settled]
+            for r in late:
+                try:
+                    error = TimeoutError(f"handler timed out after {timeout:g} s")
+                    outcome, detail = self._record(r.job, "error", error)
+                except Exception as exc:  # database gone: the lease will expire and be rescued
+                    outcome, detail = "unrecorded", f"could not record the outcome: {exc}"
+                self._finish(r.job, outcome, detail, r.started)
+            self._done.wait(min([0.25, *(deadline - now for deadline in pending)]) if pending else 0.25)
+
     def _execute(self, job: Job) -> tuple[str, Any]:
-        """Run the handler under the timeout: ('delivered', msgid), ('skip', reason) or ('error', exc)."""
+        """Run the handler in this thread: ('delivered', msgid), ('skip', reason) or ('error', exc)."""
         handler = self.registry.get(job.kind)
         if handler is None:
             return "error", RuntimeError(
                 f"no handler registered for job kind {job.kind!r} "
                 f"(registered: {', '.join(sorted(self.registry)) or 'none'})"
             )
-        box: dict[str, Any] = {}
-        finished = threading.Event()
-
-        def call() -> None:
-            try:
-                box["result"] = handler(job, self.connect)
-            except BaseException as exc:
-                box["error"] = exc
-            finally:
-                finished.set()
-
-        spawn(call)
-        if not finished.wait(self.settings.job_timeout):
-            return "error", TimeoutError(f"handler timed out after {self.settings.job_timeout:g} s")
-        if "error" in box:
-            return "error", box["error"]
-        result = box.get("result")
+        try:
+            result = handler(job, self.connect)
+        except BaseException as exc:
+            return "error", exc
         if isinstance(result, Delivered):
             return "delivered", result.provider_message_id
         if isinstance(result, Skip):
@@ -503,7 +527,9 @@ class Worker:
             self._wake.clear()
         self._flush([])  # delivered jobs are recorded, never released
         with self._lock:
-            left = list(self._running.values())
+            left = [r for r in self._running.values() if not r.settled]
+            for r in left:
+                r.settled = True  # a handler that returns after this changes nothing
         if left:
             try:
                 released = self._db(queue.release, [r.job.id for r in left], self.worker_id)
