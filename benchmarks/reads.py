@@ -101,7 +101,7 @@ class Reads:
         with psycopg.connect(url, autocommit=True) as conn:
             self.mentor = uid("mentor", 1)
             self.student = uid("student", 7)
-            self.participant = uid("mentor", 2)
+            self.participant = uid("student", 11)  # about 20 sessions among 200,000 (1M requests)
             self.claims = {who: claims_for(conn, who) for who in (self.mentor, self.student, self.participant)}
 
     def api(self, who: Any) -> Api:
@@ -162,10 +162,10 @@ class Reads:
         self.pair("my_requests_rls_only", "a student's requests via from() with no filter (RLS alone)",
                   self.student, MY_REQUESTS_RLS_SQL, {}, MY_REQUESTS_FILTERED_SQL, {"uid": self.student},
                   table=REQUESTS)
-        self.pair("my_sessions_filtered", "a mentor's sessions via from() with .or(student_id,mentor_id = uid)",
+        self.pair("my_sessions_filtered", "a student's sessions via from() with .or(student_id,mentor_id = uid)",
                   self.participant, MY_SESSIONS_FILTERED_SQL, {"uid": self.participant}, MY_SESSIONS_FILTERED_SQL,
                   {"uid": self.participant}, table=SESSIONS)
-        self.pair("my_sessions_rls_only", "a mentor's sessions via from() with no filter (RLS alone)",
+        self.pair("my_sessions_rls_only", "a student's sessions via from() with no filter (RLS alone)",
                   self.participant, MY_SESSIONS_RLS_SQL, {}, MY_SESSIONS_FILTERED_SQL, {"uid": self.participant},
                   table=SESSIONS)
         self.base.close()
