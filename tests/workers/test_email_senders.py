@@ -182,6 +182,22 @@ def test_the_pacer_spaces_calls_evenly_and_pauses_for_retry_after() -> None:
     assert pacer.wait() == 10.0, "a 429's retry-after holds every caller back"
 
 
+def test_a_pause_also_holds_back_callers_already_waiting_for_their_slot() -> None:
+    clock = [0.0]
+    during_sleep: list[Callable[[], None]] = []
+
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds
+        while during_sleep:
+            during_sleep.pop()()
+
+    pacer = Pacer(2.0, clock=lambda: clock[0], sleep=sleep)
+    assert pacer.wait() == 0.0
+    during_sleep.append(lambda: pacer.pause(3))  # the first call's 429 arrives while the second one waits
+    assert pacer.wait() == 3.5, "the waiting caller takes a slot after the retry-after, not its old one"
+    assert pacer.wait() == 4.0, "and the spacing goes on from there"
+
+
 # --- SMTP --------------------------------------------------------------------------------------------------
 
 

@@ -162,3 +162,40 @@ def test_a_due_job_notifies_listening_workers_at_commit_only(db: Database) -> No
         queue.claim(db.conn, "w", 10, 30)
         queue.release(db.conn, [job_id], "w")
         assert len(list(listener.notifies(timeout=2, stop_after=1))) == 1, "a released job wakes workers too"
+
+
+def test_complete_many_records_each_provider_id_and_leaves_out_jobs_the_worker_no_longer_holds(db: Database) -> None:
+    mine = enqueue(db, 3)
+    claimed = queue.claim(db.conn, "w1", 3, 30)
+    assert {j.id for j in claimed} == set(mine)
+    db.query("update private.outbox set locked_until = now() - interval '1 second' where id = %s", (mine[2],))
+    [rescued] = queue.claim(db.conn, "w2", 1, 30)  # w1's lease on the third job ran out: w2 holds it now
+    assert rescued.id == mine[2]
+
+    done = queue.complete_many(db.conn, "w1", [(mine[0], "msg-0"), (mine[1], "msg-1" + "x" * 600),
+                                               (mine[2], "msg-2")])
+    assert done == {mine[0], mine[1]}, "only the jobs w1 still holds are completed"
+    assert (job(db, mine[0])["status"], job(db, mine[0])["provider_message_id"]) == ("succeeded", "msg-0")
+    assert len(job(db, mine[1])["provider_message_id"]) == 500, "each id is kept, cut to 500 characters"
+    third = job(db, mine[2])
+    assert (third["status"], third["locked_by"], third["provider_message_id"]) == ("running", "w2", None)
+    assert queue.complete_many(db.conn, "w1", [(mine[0], "again")]) == set(), "a finished job stays as it was"
+    assert job(db, mine[0])["provider_message_id"] == "msg-0"
+
+
+def test_complete_many_refuses_bad_batches_and_changes_nothing(db: Database) -> None:
+    [job_id] = enqueue(db)
+    queue.claim(db.conn, "w1", 1, 30)
+    for params, hint in (
+        ({"job_ids": [], "worker_id": "w1", "provider_message_ids": []}, "job_ids"),
+        ({"job_ids": [job_id] * 1001, "worker_id": "w1", "provider_message_ids": ["m"] * 1001}, "job_ids"),
+        ({"job_ids": [job_id], "worker_id": "w1", "provider_message_ids": []}, "provider_message_ids"),
+        ({"job_ids": [job_id], "worker_id": "w1", "provider_message_ids": None}, "provider_message_ids"),
+    ):
+        with pytest.raises(psycopg.errors.InvalidParameterValue) as err:
+            db.query(queue.COMPLETE_MANY_SQL, params)
+        assert err.value.diag.message_hint == hint
+    assert job(db, job_id)["status"] == "running"
+    with db.conn.transaction(force_rollback=True), pytest.raises(psycopg.errors.InsufficientPrivilege):
+        db.query("set local role service_role")
+        db.query("select private.complete_jobs(array[%s]::uuid[], 'w1', array['m'])", (job_id,))

@@ -234,3 +234,27 @@ def test_the_registry_maps_kinds_to_handlers_and_refuses_silent_replacement() ->
     assert list(registry) == ["email"] and "meeting_link" not in registry
     with pytest.raises(ValueError, match="already registered"):
         registry.register("email", console_email())
+
+
+def test_a_handler_that_returns_after_its_timeout_changes_nothing(db: Database) -> None:
+    returned = threading.Event()
+
+    def slow(job: Job, connect: ConnectionFactory) -> Outcome:
+        time.sleep(0.8)
+        returned.set()
+        return Delivered("too-late")
+
+    [slow_job] = enqueue(db)
+    fast_jobs = enqueue(db, 20, template="request_claimed")
+
+    def by_template(job: Job, connect: ConnectionFactory) -> Outcome:
+        return slow(job, connect) if job.id == slow_job else Delivered(f"ok-{job.id}")
+
+    _, log = drain(db, Registry({"email": by_template}), job_timeout=0.3, concurrency=4, batch_size=4)
+    assert returned.wait(5), "the abandoned handler ran to its end"
+    time.sleep(0.3)  # its thread had time to try recording what it returned
+    row = job(db, slow_job)
+    assert (row["status"], row["attempts"], row["last_error"], row["provider_message_id"]) == (
+        "pending", 1, "TimeoutError: handler timed out after 0.3 s", None), "the late delivery was ignored"
+    assert all(job(db, j)["status"] == "succeeded" for j in fast_jobs), "the other jobs ran meanwhile"
+    assert log.count("timed out") == 1

@@ -4,72 +4,25 @@ clearly why LISTEN cannot work there. PgBouncer is Debian's `pgbouncer` (scripts
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from typer.testing import CliRunner
 
 from mini_mentorship.cli import app
 from mini_mentorship.outbox.worker import resolve_mode
-from mini_mentorship.pgserver import _system_user, free_port
 from mini_mentorship.testing.database import Database
+from mini_mentorship.testing.pgbouncer import pgbouncer_binary, transaction_pooler
 from tests.workers.outbox_support import enqueue, statuses
-
-
-def pgbouncer_binary() -> str | None:
-    return shutil.which("pgbouncer") or next(
-        (p for p in ("/usr/sbin/pgbouncer", "/usr/bin/pgbouncer") if Path(p).is_file()), None
-    )
 
 
 @pytest.fixture
 def bouncer_url(db: Database) -> Iterator[str]:
     """The test database's URL through a PgBouncer (transaction pooling) started on 127.0.0.1 for this test."""
-    binary = pgbouncer_binary()
-    if binary is None:
+    if pgbouncer_binary() is None:
         pytest.skip("pgbouncer is not installed (Debian package `pgbouncer`; scripts/test installs it as root)")
-    parts = urlsplit(db.url)
-    port = free_port()
-    workdir = Path(tempfile.mkdtemp(prefix="mm-pgbouncer-"))
-    (workdir / "userlist.txt").write_text('"postgres" ""\n')
-    (workdir / "pgbouncer.ini").write_text(
-        "[databases]\n"
-        f"* = host=127.0.0.1 port={parts.port}\n"
-        "[pgbouncer]\n"
-        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
-        f"auth_type = trust\nauth_file = {workdir / 'userlist.txt'}\n"
-        "pool_mode = transaction\ndefault_pool_size = 3\nmax_client_conn = 50\n"
-        f"logfile = {workdir / 'pgbouncer.log'}\n"
-    )
-    user = _system_user()  # PgBouncer, like PostgreSQL, refuses to run as root
-    if user is not None:
-        shutil.chown(workdir, user, user)
-        for item in workdir.iterdir():
-            shutil.chown(item, user, user)
-    proc = subprocess.Popen([binary, str(workdir / "pgbouncer.ini")], user=user, cwd=workdir,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert proc.poll() is None, f"pgbouncer exited: {(workdir / 'pgbouncer.log').read_text()}"
-                assert time.monotonic() < deadline, "pgbouncer did not start listening"
-                time.sleep(0.05)
-        yield urlunsplit(parts._replace(netloc=f"postgres@127.0.0.1:{port}"))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        shutil.rmtree(workdir, ignore_errors=True)
+    with transaction_pooler(db.url) as url:
+        yield url
 
 
 def run_worker(url: str, *args: str) -> tuple[int, str]:

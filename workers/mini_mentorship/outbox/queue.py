@@ -1,4 +1,4 @@
-"""The outbox's SQL API (private.claim_jobs, complete_job, fail_job, extend_lease, release_jobs, cancel_job)
+"""The outbox's SQL API (private.claim_jobs, complete_job(s), fail_job, extend_lease, release_jobs, cancel_job)
 seen from Python: one function per verb, the SQL as module constants, rows as `Job`.
 
 Every verb that records a result takes the worker id and acts only while that worker still holds the job's
@@ -8,7 +8,7 @@ lease; each returns whether it did, so the caller can log a lost lease instead o
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +20,10 @@ NOTIFY_CHANNEL = "mini_mentorship_outbox"
 
 CLAIM_SQL = "select * from private.claim_jobs(%(worker_id)s, %(batch_size)s, %(lease_seconds)s)"
 COMPLETE_SQL = "select * from private.complete_job(%(job_id)s, %(worker_id)s, %(provider_message_id)s)"
+COMPLETE_MANY_SQL = (
+    "select * from private.complete_jobs(%(job_ids)s::uuid[], %(worker_id)s, %(provider_message_ids)s::text[])"
+)
+MAX_COMPLETE_BATCH = 1000  # private.complete_jobs takes at most this many jobs per call
 FAIL_SQL = "select * from private.fail_job(%(job_id)s, %(worker_id)s, %(error)s, %(permanent)s)"
 EXTEND_SQL = "select * from private.extend_lease(%(job_ids)s::uuid[], %(worker_id)s, %(lease_seconds)s)"
 RELEASE_SQL = "select * from private.release_jobs(%(job_ids)s::uuid[], %(worker_id)s)"
@@ -80,6 +84,16 @@ def complete(conn: Conn, job_id: uuid.UUID, worker_id: str, provider_message_id:
     """Mark the job succeeded; False when the worker no longer held it (nothing changed)."""
     params = {"job_id": job_id, "worker_id": worker_id, "provider_message_id": provider_message_id}
     return bool(_rows(conn, COMPLETE_SQL, params))
+
+
+def complete_many(conn: Conn, worker_id: str, delivered: Sequence[tuple[uuid.UUID, str]]) -> set[uuid.UUID]:
+    """Mark delivered jobs succeeded, each with its provider message id, in one statement (at most
+    MAX_COMPLETE_BATCH); the ids completed. A job left out was no longer held by the worker (nothing changed)."""
+    params = {"job_ids": [job_id for job_id, _ in delivered], "worker_id": worker_id,
+              "provider_message_ids": [message_id for _, message_id in delivered]}
+    with conn.cursor(row_factory=tuple_row) as cur:
+        cur.execute(COMPLETE_MANY_SQL, params)
+        return {row[0] for row in cur.fetchall()}
 
 
 def fail(conn: Conn, job_id: uuid.UUID, worker_id: str, error: str, *, permanent: bool = False) -> Job | None:

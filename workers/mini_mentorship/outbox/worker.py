@@ -2,6 +2,12 @@
 
 * Concurrency: each claimed job runs in its own thread; the loop claims only as many jobs as it has free
   slots (at most `batch_size` per query), so a claimed job never waits behind others with its lease ticking.
+  While there is a backlog (the last claim came back full) it claims again only once half the slots (or a
+  whole batch) are free, so a busy worker claims in batches instead of one job per finished job.
+* Recording: a delivered job is handed to a recorder thread, which completes whatever has gathered in one
+  call (private.complete_jobs, each job with its provider id) on a connection of its own, so claims never
+  wait for it: round trips per job decide the throughput (benchmarks/, issue 15). Failures, skips and
+  releases are recorded one by one on the control connection, as they are rare.
 * Waking: every `poll_interval` seconds, at once when a job finishes, and, where the connection allows it, at
   once on `NOTIFY mini_mentorship_outbox` (sent by a trigger when a job becomes due). LISTEN is checked at
   start with a probe notification: through a transaction pooler it silently never delivers, so a worker told
@@ -10,8 +16,10 @@
   statements (psycopg `prepare_threshold=None`), polling alone. `pool_mode = auto` picks it on port 6543.
 * Leases: a heartbeat thread extends the leases of running jobs every third of `lease_seconds`. A job whose
   lease was taken over (the worker stalled) is reported as `lease_lost`; the queue refuses its result.
-* Timeouts: a handler still running after `job_timeout` seconds is a failed attempt ("timed out"); its thread
-  is abandoned (Python cannot kill a thread) and whatever it returns later is ignored.
+* Timeouts: the job's thread runs its handler; a watchdog thread records a handler still running after
+  `job_timeout` seconds as a failed attempt ("timed out") and frees its slot; the thread is abandoned (Python
+  cannot kill a thread) and whatever it returns later is ignored. (A second thread per job, to wait on the
+  handler, halved the throughput: benchmarks/, issue 15.)
 * Shutdown (SIGTERM/SIGINT, or `stop()`): no more claims; running jobs get `shutdown_grace` seconds to
   finish, the rest are released back to pending without counting the attempt; a second signal releases at
   once. `run()` then returns 0.
@@ -20,9 +28,11 @@
 
 from __future__ import annotations
 
+import _thread
 import importlib
 import logging
 import os
+import queue as stdqueue
 import signal
 import socket
 import threading
@@ -74,6 +84,15 @@ def load_registry(spec: str, settings: WorkerSettings) -> Registry:
     return registry
 
 
+def spawn(target: Callable[..., None], *args: Any) -> None:
+    """Run `target(*args)` in a new daemon thread without waiting for it to start.
+
+    threading.Thread.start() blocks until the new thread runs; with a job (and a handler) per thread, the loop
+    spent most of its time there once the database round trips were batched (benchmarks/, issue 15).
+    """
+    _thread.start_new_thread(target, args)
+
+
 def new_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -82,7 +101,16 @@ def new_worker_id() -> str:
 class Running:
     job: Job
     started: float
-    thread: threading.Thread
+    settled: bool = False  # its outcome is decided (by the handler's return or the timeout), under Worker._lock
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A delivered job waiting for the recorder to complete it."""
+
+    job: Job
+    provider_message_id: str
+    started: float
 
 
 @dataclass
@@ -131,6 +159,9 @@ class Worker:
         self._hurry = threading.Event()
         self._done = threading.Event()
         self._control: psycopg.Connection[Any] | None = None
+        self._deliveries: stdqueue.SimpleQueue[Delivery] = stdqueue.SimpleQueue()
+        self._flush_lock = threading.Lock()  # one batch of completions at a time, on the recorder's connection
+        self._recorder: psycopg.Connection[Any] | None = None
 
     # --- connections ---------------------------------------------------------------------------------------
 
@@ -183,18 +214,25 @@ class Worker:
             self._announce()
             heartbeat = threading.Thread(target=self._heartbeat, name="heartbeat", daemon=True)
             heartbeat.start()
+            recorder = threading.Thread(target=self._record_deliveries, name="recorder", daemon=True)
+            recorder.start()
+            watchdog = threading.Thread(target=self._watch_timeouts, name="watchdog", daemon=True)
+            watchdog.start()
             try:
                 self._loop()
             finally:
                 self._shutdown()
                 heartbeat.join(timeout=5)
+                recorder.join(timeout=5)
+                watchdog.join(timeout=5)
                 if listener is not None:
                     listener.join(timeout=5)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            if self._control is not None:
-                self._control.close()
+            for conn in (self._control, self._recorder):
+                if conn is not None:
+                    conn.close()
         return 0
 
     def _announce(self) -> None:
@@ -279,10 +317,15 @@ class Worker:
 
     def _loop(self) -> None:
         backoff = 0.0
+        refill = min(self.settings.batch_size, max(1, self.settings.concurrency // 2))
+        backlog = False
         while not self._stopping.is_set():
             with self._lock:
                 free = self.settings.concurrency - len(self._running)
+                busy = bool(self._running)
             wanted = min(self.settings.batch_size, free)
+            if backlog and busy and wanted < refill:
+                wanted = 0  # more is due: wait until a batch worth of slots is free
             claimed: list[Job] = []
             if wanted > 0:
                 try:
@@ -295,6 +338,7 @@ class Worker:
                     self._log.error("database unreachable (%s); trying again in %.0f s", str(exc).strip(), backoff)
                     self._stopping.wait(backoff)
                     continue
+                backlog = len(claimed) == wanted
                 for job in claimed:
                     self._start(job)
             with self._lock:
@@ -307,48 +351,110 @@ class Worker:
             self._wake.clear()
 
     def _start(self, job: Job) -> None:
-        thread = threading.Thread(target=self._run_job, args=(job,), name=f"job-{job.id}", daemon=True)
+        running = Running(job, time.monotonic())
         with self._lock:
-            self._running[job.id] = Running(job, time.monotonic(), thread)
-        thread.start()
+            self._running[job.id] = running
+        spawn(self._run_job, running)
 
-    def _run_job(self, job: Job) -> None:
-        started = time.monotonic()
+    def _settle(self, running: Running) -> bool:
+        """Decide the job's outcome once: False when the timeout (or shutdown) already did."""
+        with self._lock:
+            if running.settled:
+                return False
+            running.settled = True
+            return True
+
+    def _run_job(self, running: Running) -> None:
+        job, started = running.job, running.started
         try:
             outcome, detail = self._execute(job)
+            if not self._settle(running):
+                return  # timed out meanwhile: the watchdog recorded the attempt; this late result is ignored
+            if outcome == "delivered":
+                self._deliveries.put(Delivery(job, str(detail), started))  # the recorder completes it
+                return
             outcome, detail = self._record(job, outcome, detail)
         except Exception as exc:  # recording failed (database gone): the lease will expire and be rescued
             outcome, detail = "unrecorded", f"could not record the outcome: {exc}"
-        finally:
-            with self._lock:
-                self._running.pop(job.id, None)
-            self._wake.set()
+        self._finish(job, outcome, detail, started)
+
+    def _finish(self, job: Job, outcome: str, detail: str, started: float) -> None:
+        """The job's slot is free: log its outcome and wake the loop."""
+        with self._lock:
+            self._running.pop(job.id, None)
+        self._wake.set()
         self._log_job(job, outcome, detail, time.monotonic() - started)
 
+    def _record_deliveries(self) -> None:
+        """Recorder thread: complete delivered jobs in batches of whatever gathered meanwhile."""
+        while not self._done.is_set():
+            try:
+                first = self._deliveries.get(timeout=0.2)
+            except stdqueue.Empty:
+                continue
+            self._flush([first])
+
+    def _flush(self, batch: list[Delivery]) -> None:
+        """Complete `batch` plus every delivery waiting (up to queue.MAX_COMPLETE_BATCH) in one call."""
+        with self._flush_lock:
+            while len(batch) < queue.MAX_COMPLETE_BATCH:
+                try:
+                    batch.append(self._deliveries.get_nowait())
+                except stdqueue.Empty:
+                    break
+            if not batch:
+                return
+            try:
+                if self._recorder is None or self._recorder.closed:  # its own: claims need not wait for it
+                    self._recorder = self.connect()
+                held: set[uuid.UUID] | None = queue.complete_many(
+                    self._recorder, self.worker_id, [(d.job.id, d.provider_message_id) for d in batch]
+                )
+                problem = ""
+            except Exception as exc:  # database gone: the leases will expire and the jobs be rescued
+                held, problem = None, f"delivered; could not record the outcome: {exc}"
+                if self._recorder is not None:
+                    self._recorder.close()
+        for d in batch:
+            if held is None:
+                self._finish(d.job, "unrecorded", problem, d.started)
+            elif d.job.id in held:
+                self._finish(d.job, "succeeded", f"message {d.provider_message_id}", d.started)
+            else:
+                self._finish(d.job, "lease_lost", "delivered; result not recorded", d.started)
+
+    def _watch_timeouts(self) -> None:
+        """Watchdog thread: a handler still running after job_timeout is a failed attempt ("timed out"); its
+        thread is abandoned (Python cannot kill a thread) and whatever it returns later is ignored."""
+        timeout = self.settings.job_timeout
+        while not self._done.is_set():
+            now = time.monotonic()
+            with self._lock:
+                late = [r for r in self._running.values() if not r.settled and r.started + timeout <= now]
+                for r in late:
+                    r.settled = True
+                pending = [r.started + timeout for r in self._running.values() if not r.settled]
+            for r in late:
+                try:
+                    error = TimeoutError(f"handler timed out after {timeout:g} s")
+                    outcome, detail = self._record(r.job, "error", error)
+                except Exception as exc:  # database gone: the lease will expire and be rescued
+                    outcome, detail = "unrecorded", f"could not record the outcome: {exc}"
+                self._finish(r.job, outcome, detail, r.started)
+            self._done.wait(min([0.25, *(deadline - now for deadline in pending)]) if pending else 0.25)
+
     def _execute(self, job: Job) -> tuple[str, Any]:
-        """Run the handler under the timeout: ('delivered', msgid), ('skip', reason) or ('error', exc)."""
+        """Run the handler in this thread: ('delivered', msgid), ('skip', reason) or ('error', exc)."""
         handler = self.registry.get(job.kind)
         if handler is None:
             return "error", RuntimeError(
                 f"no handler registered for job kind {job.kind!r} "
                 f"(registered: {', '.join(sorted(self.registry)) or 'none'})"
             )
-        box: dict[str, Any] = {}
-
-        def call() -> None:
-            try:
-                box["result"] = handler(job, self.connect)
-            except BaseException as exc:
-                box["error"] = exc
-
-        thread = threading.Thread(target=call, name=f"handler-{job.id}", daemon=True)
-        thread.start()
-        thread.join(self.settings.job_timeout)
-        if thread.is_alive():
-            return "error", TimeoutError(f"handler timed out after {self.settings.job_timeout:g} s")
-        if "error" in box:
-            return "error", box["error"]
-        result = box.get("result")
+        try:
+            result = handler(job, self.connect)
+        except BaseException as exc:
+            return "error", exc
         if isinstance(result, Delivered):
             return "delivered", result.provider_message_id
         if isinstance(result, Skip):
@@ -356,11 +462,9 @@ class Worker:
         return "error", TypeError(f"handler returned {result!r}, not Delivered or Skip")
 
     def _record(self, job: Job, outcome: str, detail: Any) -> tuple[str, str]:
-        """Write the outcome to the queue (only while holding the lease); the outcome name and detail to log."""
+        """Write a skip or an error to the queue (only while holding the lease); the outcome name and detail to
+        log. Deliveries go to the recorder (_flush)."""
         wid = self.worker_id
-        if outcome == "delivered":
-            held = self._db(queue.complete, job.id, wid, str(detail))
-            return ("succeeded", f"message {detail}") if held else ("lease_lost", "delivered; result not recorded")
         if outcome == "skip":
             held = self._db(queue.cancel, job.id, wid, str(detail))
             return ("cancelled", str(detail)) if held else ("lease_lost", f"skip ({detail}) not recorded")
@@ -421,8 +525,11 @@ class Worker:
                     break
             self._wake.wait(0.05)
             self._wake.clear()
+        self._flush([])  # delivered jobs are recorded, never released
         with self._lock:
-            left = list(self._running.values())
+            left = [r for r in self._running.values() if not r.settled]
+            for r in left:
+                r.settled = True  # a handler that returns after this changes nothing
         if left:
             try:
                 released = self._db(queue.release, [r.job.id for r in left], self.worker_id)
