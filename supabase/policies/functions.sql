@@ -58,5 +58,6 @@ private.is_admin(),
 private.is_pool_mentor(uuid),
 private.is_claiming_mentor_of_file(text),
 private.is_own_request_file(text),
-private.readable_request_ids()
+private.readable_request_ids(),
+private.participant_session_ids()
 to authenticated;

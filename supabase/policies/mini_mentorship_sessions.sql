@@ -9,8 +9,11 @@ alter table public.mini_mentorship_sessions enable row level security;
 create policy "Participants can read their sessions"
 on public.mini_mentorship_sessions for select to authenticated
 using (
-    student_id = (select auth.uid())
-    or mentor_id = (select auth.uid())
+    id = any((select private.participant_session_ids())::uuid[])  -- the primary key first
+    and (
+        student_id = (select auth.uid())
+        or mentor_id = (select auth.uid())
+    )
 );
 
 grant select on public.mini_mentorship_sessions to authenticated;

@@ -11,7 +11,8 @@ from mini_mentorship.testing.api import Api, ApiError
 from mini_mentorship.testing.database import Database
 
 POLICY_HELPERS = {
-    "is_admin", "is_pool_mentor", "is_claiming_mentor_of_file", "is_own_request_file", "readable_request_ids"
+    "is_admin", "is_pool_mentor", "is_claiming_mentor_of_file", "is_own_request_file", "readable_request_ids",
+    "participant_session_ids",
 }
 # The filters of security-invoker views in public (the view of the same name calls it as the caller).
 VIEW_FILTERS = {"mini_mentorship_people"}

@@ -168,3 +168,33 @@ def test_a_claim_counts_the_mentors_live_claims_not_their_history(db: Database, 
         "counting the mentor's claims reads live claims only, none of the mentor's history"
     )
     assert not any("mini_mentorship_requests_claimed_by_mentor_id_idx" in index_names(node) for node in plans)
+
+
+def rows_examined(node: dict[str, Any], table: str) -> int:
+    """Rows the plan's scans of `table` produced or threw away (Rows Removed by Filter / Index Recheck)."""
+    return sum(
+        int(n.get("Actual Rows", 0)) * int(n.get("Actual Loops", 1))
+        + int(n.get("Rows Removed by Filter", 0))
+        + int(n.get("Rows Removed by Index Recheck", 0))
+        for n in nodes(node)
+        if n.get("Relation Name") == table
+    )
+
+
+@pytest.mark.parametrize("actor", ["student", "mentor"])
+def test_a_first_page_of_my_sessions_without_a_filter_reads_only_my_sessions(
+    filled: Filled, as_user: AsUser, db: Database, actor: str
+) -> None:
+    """`from('mini_mentorship_sessions').select().order('scheduled_at', {ascending: false}).limit(20)`: the
+    planner, not knowing the caller, once walked the scheduled_at index backwards through the whole table for a
+    student; the policy's primary-key conjunct (participant_session_ids) keeps the read to the caller's rows."""
+    uid = filled.student if actor == "student" else filled.mentor
+    column = "student_id" if actor == "student" else "mentor_id"
+    mine = db.scalar(f"select count(*) from public.mini_mentorship_sessions where {column} = %s", (uid,))
+    assert mine > 0, f"the {actor} has sessions"
+    top = plan(
+        as_user(uid), "select id from public.mini_mentorship_sessions order by scheduled_at desc, id desc limit 20"
+    )
+    examined = rows_examined(top, "mini_mentorship_sessions")
+    assert examined <= mine, f"the {actor} has {mine} sessions, the read examined {examined} rows"
+    assert top["Actual Rows"] == min(mine, 20)
