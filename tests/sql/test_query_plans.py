@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 import pytest
 
 from mini_mentorship.testing.api import Api
@@ -198,3 +199,71 @@ def test_a_first_page_of_my_sessions_without_a_filter_reads_only_my_sessions(
     examined = rows_examined(top, "mini_mentorship_sessions")
     assert examined <= mine, f"the {actor} has {mine} sessions, the read examined {examined} rows"
     assert top["Actual Rows"] == min(mine, 20)
+
+
+HELD_CLAIMS = """
+insert into public.mini_mentorship_requests (
+    student_id, title, description, session_type, preferred_duration_minutes, urgency, status,
+    claimed_by_mentor_id, claimed_at, created_at, expires_at
+)
+select
+    md5('held-student' || g.i %% 500)::uuid, 'Held claim ' || g.i, 'A claim held by one of few mentors',
+    'other', 30, 'normal', 'claimed',
+    (%(mentors)s::uuid[])[1 + g.i %% cardinality(%(mentors)s::uuid[])],
+    now() - make_interval(mins => g.i), now() - interval '2 days', now() + interval '5 days'
+from generate_series(1, %(claims)s) as g (i)
+"""
+
+
+def test_the_departed_claims_sweep_asks_the_pool_once_per_mentor_through_the_live_claims_index(
+    db: Database, filled: Filled, make_user: Callable[..., uuid.UUID]
+) -> None:
+    # 5,000 more claims held by 20 mentors: 5 in the pool, 15 who left it (no mentor profile)
+    mentors = [make_user("mentor") for _ in range(5)] + [uuid.uuid5(uuid.NAMESPACE_OID, f"gone{k}") for k in range(15)]
+    with db.conn.transaction():
+        db.conn.execute("set local session_replication_role = replica")
+        db.conn.execute(HELD_CLAIMS, {"mentors": mentors, "claims": 5000})
+    db.conn.execute("analyze public.mini_mentorship_requests")
+    claims, holders, departed = db.query(
+        "select count(*) as claims, count(distinct r.claimed_by_mentor_id) as holders, "
+        "count(*) filter (where not coalesce(private.is_pool_mentor(r.claimed_by_mentor_id), false)) as departed "
+        "from public.mini_mentorship_requests as r where r.status = 'claimed'"
+    )[0].values()
+    assert claims > 5000 and holders < 30 and 500 < departed < claims, "many claims, few mentors, several batches"
+
+    with psycopg.connect(db.url) as conn, conn.transaction(force_rollback=True):
+        conn.execute("set local track_functions = 'all'")
+        released = conn.execute("select private.release_departed_claims()").fetchone()
+        calls = conn.execute(
+            "select coalesce(sum(calls), 0) from pg_catalog.pg_stat_xact_user_functions "
+            "where schemaname = 'private' and funcname = 'is_pool_mentor'"
+        ).fetchone()
+    assert released == (departed,), "every claim of a departed mentor is released, and only those"
+    assert calls == (holders,), f"is_pool_mentor is asked once per mentor holding claims ({holders}), not per claim"
+
+    plans = nested_plans(db, None, "select private.release_departed_claims()")
+    reading = [node for node in plans if scans_of(node, "mini_mentorship_requests")]
+    assert len(reading) >= 3, "the sweep lists the mentors, then releases their claims in several batches"
+    for node in reading:
+        scans = scans_of(node, "mini_mentorship_requests") - {"ModifyTable"}
+        assert "Seq Scan" not in scans, f"the sweep read requests with {sorted(scans)}"
+        assert "mini_mentorship_requests_live_claims_idx" in index_names(node), (
+            f"mentors and their claims are found through the live-claims index, got {sorted(index_names(node))}"
+        )
+        assert index_names(node) <= {"mini_mentorship_requests_live_claims_idx", "mini_mentorship_requests_pkey"}
+    mentors_scan, batches = reading[0], reading[1:]
+    assert "ModifyTable" not in scans_of(mentors_scan, "mini_mentorship_requests")
+    assert rows_read(mentors_scan, "mini_mentorship_requests") <= holders + 1, (
+        "listing the mentors reads one index entry per mentor (a loose index scan), not every claim"
+    )
+    assert len(batches) >= 2, "more departed claims than one batch"
+    assert all(rows_read(node, "mini_mentorship_requests") <= departed + 500 for node in batches), (
+        "a batch reads the departed mentors' claims (and updates 500 by id), not every live claim"
+    )
+    assert db.scalar("select count(*) from public.mini_mentorship_requests where status = 'claimed'") == (
+        claims - departed
+    ), "the pool mentors keep their claims"
+    assert db.scalar(
+        "select count(*) from public.mini_mentorship_requests as r where r.status = 'claimed' "
+        "and not coalesce(private.is_pool_mentor(r.claimed_by_mentor_id), false)"
+    ) == 0, "no departed mentor holds a claim any more"
