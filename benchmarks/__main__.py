@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
                 measures.append(claims.contention(big, racers=size.racers, rounds=size.rounds))
             with stage("4. sweeps"):
                 found, caught = sweeps.measure(small, big, small_rows=size.small.rows, big_rows=size.big.rows,
-                                               due=size.big.due, n=max(5, size.n // 10), warmup=2)
+                                               due=size.big.due, n=max(5, size.n // 4), warmup=2)
                 measures += found
                 plans.update(caught)
             with stage("3. outbox"):
