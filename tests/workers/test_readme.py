@@ -58,7 +58,8 @@ def configuration_table() -> dict[str, str]:
 
 def test_the_readme_starts_with_the_two_commands() -> None:
     lines = [line for line in README.read_text().splitlines() if line.strip()]
-    assert lines[1] == "```sh" and lines[2].startswith("scripts/demo ") and lines[3].startswith("scripts/test "), (
+    assert lines[1:5] == ["```sh", lines[2], lines[3], "```"], "the first block holds exactly two commands"
+    assert lines[2].startswith("scripts/demo ") and lines[3].startswith("scripts/test "), (
         "a new user reads the two commands first"
     )
 
