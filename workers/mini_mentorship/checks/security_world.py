@@ -29,17 +29,9 @@ from dataclasses import dataclass, field
 from mini_mentorship.testing.api import Api
 from mini_mentorship.testing.database import Database, create_user, user_claims
 
-ACTORS = [
-    "anon",
-    "owner",
-    "other_student",
-    "pool_mentor",
-    "non_pool_mentor",
-    "claiming_mentor",
-    "other_mentor",
-    "admin",
-    "service_role",
-]
+from .security_matrix import AUTHENTICATED_ACTORS
+
+ACTORS = ["anon", *AUTHENTICATED_ACTORS, "service_role"]
 
 # A request as the superuser inserts it (the insert trigger sets status, expiry and the rest).
 _INSERT_REQUEST = """
