@@ -97,6 +97,29 @@ def test_once_drains_due_jobs_rescues_dead_leases_and_exits(db: Database, make_u
     assert f"email request_created job={ids[0]} attempt=1/5 succeeded in" in log, "one readable line per job"
 
 
+def test_once_also_drains_what_its_jobs_queue(db: Database) -> None:
+    """A job whose handler queues the next one (as a meeting link queues its session_scheduled emails): --once
+    runs the whole chain, however the next claim and the job's completion interleave, and exits when it ends."""
+    chain = 25
+    done: list[int] = []
+
+    def next_link(job: Job, connect: ConnectionFactory) -> Outcome:
+        step = int(job.payload["step"])
+        if step + 1 < chain:
+            with connect() as conn:
+                conn.execute(
+                    "select private.enqueue('email', 'request_created', %s, %s)",
+                    (json.dumps({"step": step + 1}), f"chain:{step + 1}"),
+                )
+        done.append(step)
+        return Delivered(f"step-{step}")
+
+    db.scalar("select private.enqueue('email', 'request_created', %s, 'chain:0')", (json.dumps({"step": 0}),))
+    drain(db, Registry({"email": next_link}), poll_interval=5.0)
+    assert sorted(done) == list(range(chain)), "every job the chain queued ran in the same --once run"
+    assert statuses(db) == {"succeeded": chain}
+
+
 def test_a_handler_that_skips_cancels_the_job_with_its_reason(db: Database) -> None:
     [stale] = enqueue(db, payload={"stale": True})
     [fresh] = enqueue(db)

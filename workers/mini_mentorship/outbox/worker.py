@@ -341,9 +341,9 @@ class Worker:
                 backlog = len(claimed) == wanted
                 for job in claimed:
                     self._start(job)
-            with self._lock:
-                idle = not self._running
-            if self.once and not claimed and idle:
+            # Done (once) only when nothing ran while we claimed: a job that finished after the claim's snapshot
+            # may have queued more (a meeting link queues its session_scheduled emails), so look again.
+            if self.once and not claimed and not busy:
                 return
             if wanted > 0 and len(claimed) == wanted and free > wanted:
                 continue  # a full batch and free slots: more may be due
