@@ -110,6 +110,8 @@ def fill(db: Database, *, requests: int, student: uuid.UUID, mentor: uuid.UUID, 
         db.conn.execute(FILL_SESSIONS)
         db.conn.execute(FILL_AVAILABILITY, {"rows": requests // 5, "mentor": mentor})
         db.conn.execute(FILL_EVENTS)
+    # Statistics from every row, not a random sample: the plans asserted here must not depend on the sample.
+    db.conn.execute("set default_statistics_target = 1000")
     db.conn.execute(
         "analyze public.mini_mentorship_requests, public.mini_mentorship_sessions, "
         "public.mini_mentorship_availability, public.mini_mentorship_events"
